@@ -1,0 +1,28 @@
+"""What the CLI, an Excel button or a Python script calls: one function per job."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from .backends import open_backend
+from .backends.excel_new import write_new_book
+from .sample import sample_book, starter
+from .sync import Result, run, sync
+
+
+def init_book(path: str | Path, sample: bool = False,
+              as_of: dt.date | None = None) -> dict[str, int]:
+    """Make a new workbook; return the number of data rows per tab."""
+    tabs = sample_book(as_of or dt.date.today()) if sample else starter()
+    write_new_book(Path(path), tabs)
+    return {t.name: len(t.rows) for t in tabs}
+
+
+def sync_book(location: str | Path, as_of: dt.date | None = None, dry_run: bool = False,
+              force: bool = False) -> Result:
+    return sync(open_backend(str(location), force=force), as_of=as_of, dry_run=dry_run)
+
+
+def check_book(location: str | Path, as_of: dt.date | None = None) -> Result:
+    return run(open_backend(str(location)).read(), as_of)

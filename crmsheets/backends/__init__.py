@@ -1,0 +1,35 @@
+"""Backends: the only code that touches a file or the network.
+
+Every backend reads a whole book into a `Book` snapshot and realises a `WritePlan` with
+the fewest writes it can, all or nothing, refusing when the book changed under it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Protocol
+
+from ..errors import BadOption
+from ..model import Book, WritePlan
+
+
+class Backend(Protocol):
+    location: str
+
+    def read(self) -> Book: ...
+
+    def apply(self, plan: WritePlan) -> list[str]:
+        """Write the plan; return lines saying where things went (backup...)."""
+        ...
+
+
+def open_backend(location: str, force: bool = False) -> Backend:
+    """The backend for a path (Excel) or, later, a Google Sheets address."""
+    if location.startswith(("http://", "https://", "gsheet:")):
+        raise BadOption(
+            "Google Sheets are not supported yet: export the sheet as .xlsx "
+            "(File > Download > Microsoft Excel) and sync that file."
+        )
+    from .excel import ExcelBook
+
+    return ExcelBook(Path(location), force=force)

@@ -1,0 +1,395 @@
+"""Edits of SpreadsheetML parts by splicing text, so that every byte crmsheets does not
+own stays as it was.
+
+A parse-and-serialise round trip (lxml, openpyxl) re-encodes quotes, namespaces and
+whitespace; here the owner's cells are never re-encoded: only the cells of owned
+columns are cut out and written, and only the list parts (workbook, relationships,
+content types, styles) gain entries.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import posixpath
+import re
+from dataclasses import dataclass
+from xml.sax.saxutils import escape, quoteattr
+
+from ..errors import BookUnreadable
+from ..model import Cell, TabWrite, col_index, col_letter
+from ..normalize import to_serial
+
+MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+WORKSHEET_REL = REL_NS + "/worksheet"
+WORKSHEET_CT = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
+_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _attr(tag: str, name: str) -> str | None:
+    m = re.search(r"\s" + name + r"\s*=\s*(\"([^\"]*)\"|'([^']*)')", tag)
+    if not m:
+        return None
+    return m.group(2) if m.group(2) is not None else m.group(3)
+
+
+def _unescape(text: str) -> str:
+    return (text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"')
+            .replace("&apos;", "'").replace("&amp;", "&"))
+
+
+def _set_attr(tag: str, name: str, value: str) -> str:
+    if _attr(tag, name) is not None:
+        return re.sub(r"(\s" + name + r"\s*=\s*)(\"[^\"]*\"|'[^']*')",
+                      lambda m: m.group(1) + quoteattr(value), tag, count=1)
+    end = -2 if tag.endswith("/>") else -1
+    return tag[:end] + f" {name}={quoteattr(value)}" + tag[end:]
+
+
+def _prefix(xml: str, local: str) -> str:
+    m = re.search(r"<(\w+:)?" + local + r"\b", xml)
+    if not m:
+        raise BookUnreadable(f"its {local} part has no {local} element")
+    return m.group(1) or ""
+
+
+# ---- the workbook's list of sheets ------------------------------------------------------
+
+@dataclass
+class SheetRef:
+    name: str
+    sheet_id: int
+    rid: str
+    part: str  # e.g. xl/worksheets/sheet1.xml
+    hidden: bool
+
+
+def _rels_targets(rels_xml: str, base: str) -> dict[str, tuple[str, str]]:
+    out = {}
+    for tag in re.findall(r"<(?:\w+:)?Relationship\b[^>]*>", rels_xml):
+        rid, target, typ = _attr(tag, "Id"), _attr(tag, "Target"), _attr(tag, "Type")
+        if rid is None or target is None:
+            continue
+        target = _unescape(target)
+        part = target.lstrip("/") if target.startswith("/") else posixpath.normpath(
+            posixpath.join(base, target))
+        out[rid] = (part, typ or "")
+    return out
+
+
+def workbook_part(ct_or_rels: str) -> str:
+    """The workbook part named by the package relationships (_rels/.rels)."""
+    for part, typ in _rels_targets(ct_or_rels, "").values():
+        if typ.endswith("/officeDocument"):
+            return part
+    return "xl/workbook.xml"
+
+
+def rels_part(part: str) -> str:
+    folder, name = posixpath.split(part)
+    return posixpath.join(folder, "_rels", name + ".rels")
+
+
+def sheets(workbook_xml: str, rels_xml: str, workbook_path: str) -> list[SheetRef]:
+    targets = _rels_targets(rels_xml, posixpath.dirname(workbook_path))
+    p = _prefix(workbook_xml, "workbook")
+    out = []
+    for tag in re.findall(r"<" + p + r"sheet\b[^>]*>", workbook_xml):
+        rid = next((v for k, v in re.findall(r"\s([\w]+:id)\s*=\s*\"([^\"]*)\"", tag)), None)
+        name = _unescape(_attr(tag, "name") or "")
+        part = targets.get(rid or "", ("", ""))[0]
+        out.append(SheetRef(name, int(_attr(tag, "sheetId") or 0), rid or "", part,
+                            (_attr(tag, "state") or "visible") != "visible"))
+    return out
+
+
+def add_sheet(workbook_xml: str, rels_xml: str, ct_xml: str, workbook_path: str,
+              name: str, hidden: bool, taken_parts: set[str]) -> tuple[str, str, str, str]:
+    """Append a sheet to the workbook's list: (workbook, rels, content types, part)."""
+    existing = sheets(workbook_xml, rels_xml, workbook_path)
+    sheet_id = max((s.sheet_id for s in existing), default=0) + 1
+    rids = set(re.findall(r"\sId\s*=\s*\"([^\"]*)\"", rels_xml))
+    n = 1
+    while f"rId{n}" in rids:
+        n += 1
+    rid = f"rId{n}"
+    folder = posixpath.join(posixpath.dirname(workbook_path), "worksheets")
+    k = 1
+    while posixpath.join(folder, f"sheet{k}.xml") in taken_parts:
+        k += 1
+    part = posixpath.join(folder, f"sheet{k}.xml")
+    target = posixpath.relpath(part, posixpath.dirname(workbook_path))
+
+    p = _prefix(workbook_xml, "workbook")
+    rel_prefix = next((pre for pre, ns in re.findall(r"xmlns:(\w+)\s*=\s*\"([^\"]*)\"",
+                                                      workbook_xml) if ns == REL_NS), None)
+    if rel_prefix is None:  # declare it on the sheet element itself
+        rel_prefix = "crmr"
+        id_attr = f'xmlns:crmr="{REL_NS}" crmr:id="{rid}"'
+    else:
+        id_attr = f'{rel_prefix}:id="{rid}"'
+    state = ' state="hidden"' if hidden else ""
+    sheet_tag = f"<{p}sheet name={quoteattr(name)} sheetId=\"{sheet_id}\"{state} {id_attr}/>"
+    if re.search(r"</" + p + r"sheets>", workbook_xml):
+        workbook_xml = re.sub(r"</" + p + r"sheets>", lambda m: sheet_tag + m.group(0),
+                              workbook_xml, count=1)
+    else:
+        workbook_xml = re.sub(r"<" + p + r"sheets\s*/>",
+                              lambda m: f"<{p}sheets>{sheet_tag}</{p}sheets>", workbook_xml,
+                              count=1)
+    rel = f'<Relationship Id="{rid}" Type="{WORKSHEET_REL}" Target="{target}"/>'
+    rels_xml = re.sub(r"</(\w+:)?Relationships>", lambda m: rel + m.group(0), rels_xml, count=1)
+    override = f'<Override PartName="/{part}" ContentType="{WORKSHEET_CT}"/>'
+    ct_xml = re.sub(r"</(\w+:)?Types>", lambda m: override + m.group(0), ct_xml, count=1)
+    return workbook_xml, rels_xml, ct_xml, part
+
+
+# ---- styles: crmsheets' few, appended once ------------------------------------------
+
+BOLD_FONT = '<font><b/><sz val="11"/><name val="Calibri"/><family val="2"/></font>'
+LINK_FONT = ('<font><u/><sz val="11"/><color rgb="FF0563C1"/><name val="Calibri"/>'
+             '<family val="2"/></font>')
+
+
+@dataclass
+class Styles:
+    header: int = 0
+    link: int = 0
+    date: int = 0
+
+
+def _children(block: str, local: str) -> list[str]:
+    return re.findall(r"<(?:\w+:)?" + local + r"\b(?:[^>]*/>|[^>]*>.*?</(?:\w+:)?" + local + ">)",
+                      block, re.S)
+
+
+def _ensure(xml: str, container: str, child: str, item: str) -> tuple[str, int]:
+    """Index of `item` among the container's children, appending it when absent."""
+    p = _prefix(xml, "styleSheet")
+    m = re.search(r"<" + p + container + r"\b[^>]*?(/>|>(.*?)</" + p + container + ">)", xml, re.S)
+    if m is None:
+        raise BookUnreadable(f"its styles part has no {container} list")
+    items = _children(m.group(2) or "", child)
+    wanted = item.replace("<", "<" + p).replace("<" + p + "/", "</" + p) if p else item
+    if wanted in items:
+        return xml, items.index(wanted)
+    start_tag = re.match(r"<[^>]*>", m.group(0)).group(0)
+    if start_tag.endswith("/>"):
+        start_tag = start_tag[:-2].rstrip() + ">"
+    start_tag = _set_attr(start_tag, "count", str(len(items) + 1))
+    body = (m.group(2) or "") + wanted
+    new = f"{start_tag}{body}</{p}{container}>"
+    return xml[: m.start()] + new + xml[m.end():], len(items)
+
+
+def ensure_styles(xml: str) -> tuple[str, Styles]:
+    xml, bold = _ensure(xml, "fonts", "font", BOLD_FONT)
+    xml, link = _ensure(xml, "fonts", "font", LINK_FONT)
+    xml, header = _ensure(xml, "cellXfs", "xf",
+                          f'<xf numFmtId="0" fontId="{bold}" fillId="0" borderId="0" xfId="0" '
+                          'applyFont="1"/>')
+    xml, link_xf = _ensure(xml, "cellXfs", "xf",
+                           f'<xf numFmtId="0" fontId="{link}" fillId="0" borderId="0" xfId="0" '
+                           'applyFont="1"/>')
+    xml, date = _ensure(xml, "cellXfs", "xf",
+                        '<xf numFmtId="14" fontId="0" fillId="0" borderId="0" xfId="0" '
+                        'applyNumberFormat="1"/>')
+    return xml, Styles(header, link_xf, date)
+
+
+# ---- cells --------------------------------------------------------------------------
+
+def text_cell_value(text: str) -> str:
+    """Escape for XML, keeping control characters as Excel's _xHHHH_ escapes."""
+    text = text.replace("_x", "_x005F_x") if re.search(r"_x[0-9A-Fa-f]{4}_", text) else text
+    return escape(_ILLEGAL.sub(lambda m: f"_x{ord(m.group(0)):04X}_", text))
+
+
+def cell_xml(ref: str, value: Cell, style: int | str | None = None, p: str = "",
+             date_style: int = 0) -> str:
+    """A cell. Text is always an inline string, never a formula."""
+    s = f' s="{style}"' if style not in (None, "", 0, "0") else ""
+    if value is None or value == "":
+        return f"<{p}c r=\"{ref}\"{s}/>" if s else ""
+    if isinstance(value, bool):
+        return f'<{p}c r="{ref}"{s} t="b"><{p}v>{int(value)}</{p}v></{p}c>'
+    if isinstance(value, (int, float)):
+        return f'<{p}c r="{ref}"{s}><{p}v>{value!r}</{p}v></{p}c>'
+    if isinstance(value, (dt.date, dt.datetime)):
+        ds = f' s="{date_style}"' if not s and date_style else s
+        d = value.date() if isinstance(value, dt.datetime) else value
+        return f'<{p}c r="{ref}"{ds}><{p}v>{to_serial(d)}</{p}v></{p}c>'
+    text = str(value)
+    space = ' xml:space="preserve"' if text != text.strip() or "\n" in text else ""
+    return (f'<{p}c r="{ref}"{s} t="inlineStr"><{p}is><{p}t{space}>{text_cell_value(text)}'
+            f"</{p}t></{p}is></{p}c>")
+
+
+_ERROR_CELL = re.compile(r'<(?:\w+:)?c\b([^>]*\bt="e"[^>]*)>.*?<(?:\w+:)?v>([^<]*)</', re.S)
+
+
+def error_cells(xml: str) -> dict[tuple[int, int], str]:
+    """Cells whose cached value is an error (#N/A, #REF!...): readers show them empty."""
+    out = {}
+    if 't="e"' not in xml:
+        return out
+    for m in _ERROR_CELL.finditer(xml):
+        ref = _attr(" " + m.group(1), "r")
+        if ref and (rm := re.fullmatch(r"([A-Z]+)(\d+)", ref)):
+            out[(int(rm.group(2)), col_index(rm.group(1)))] = _unescape(m.group(2))
+    return out
+
+
+# ---- owned columns on an owner's sheet ----------------------------------------------
+
+def set_column(xml: str, col: int, cells: dict[int, Cell], header_row: int,
+               header: str | None, width: float = 12) -> str:
+    """Write `cells` (sheet row -> value) into column `col`, and the header cell when
+    `header` is given (a new column). Every other byte of the sheet stays as it was."""
+    p = _prefix(xml, "worksheet")
+    targets = dict(cells)
+    header_style = None
+    m = re.search(r"<" + p + r"sheetData\b[^>]*?(/>|>(.*)</" + p + r"sheetData>)", xml, re.S)
+    if m is None:
+        raise BookUnreadable("a worksheet part has no sheetData")
+    body = m.group(2) or ""
+    row_re = re.compile(r"<" + p + r"row\b([^>]*?)(/>|>(.*?)</" + p + r"row>)", re.S)
+    cell_re = re.compile(r"<" + p + r"c\b([^>]*?)(?:/>|>.*?</" + p + r"c>)", re.S)
+    letter = col_letter(col)
+    if header is not None:
+        targets[header_row] = header
+    out: list[str] = []
+    pos = 0
+    prev_row = 0
+
+    def new_row(r: int) -> str:
+        style = header_style if r == header_row and header is not None else None
+        return f'<{p}row r="{r}">{cell_xml(f"{letter}{r}", targets[r], style, p)}</{p}row>'
+
+    pending = sorted(targets)
+    pi = 0
+    for rm in row_re.finditer(body):
+        attrs = rm.group(1)
+        rnum = int(_attr(attrs, "r") or prev_row + 1)
+        prev_row = rnum
+        while pi < len(pending) and pending[pi] < rnum:
+            out.append(body[pos:rm.start()])
+            pos = rm.start()
+            out.append(new_row(pending[pi]))
+            pi += 1
+        if pi < len(pending) and pending[pi] == rnum:
+            pi += 1
+        else:
+            continue
+        out.append(body[pos:rm.start()])
+        inner = rm.group(3) or ""
+        cells_out, placed, prev_col, last_style = [], False, 0, None
+        for cm in cell_re.finditer(inner):
+            ref = _attr(cm.group(1), "r")
+            c = col_index(re.match(r"[A-Z]+", ref).group(0)) if ref else prev_col + 1
+            prev_col = c
+            if c == col:
+                style = _attr(cm.group(1), "s")
+                cells_out.append(cell_xml(f"{letter}{rnum}", targets[rnum], style, p))
+                placed = True
+                continue
+            if c > col and not placed:
+                cells_out.append(cell_xml(f"{letter}{rnum}", targets[rnum], None, p))
+                placed = True
+            if c < col:
+                last_style = _attr(cm.group(1), "s")
+            cells_out.append(cm.group(0))
+        if not placed:
+            style = last_style if rnum == header_row and header is not None else None
+            cells_out.append(cell_xml(f"{letter}{rnum}", targets[rnum], style, p))
+        row_tag = f"<{p}row{attrs}>"
+        spans = _attr(attrs, "spans")
+        if spans and ":" in spans:
+            lo, hi = (int(x) for x in spans.split(":"))
+            if not lo <= col <= hi:
+                row_tag = _set_attr(row_tag, "spans", f"{min(lo, col)}:{max(hi, col)}")
+        out.append(row_tag + "".join(cells_out) + f"</{p}row>")
+        pos = rm.end()
+    out.append(body[pos:])
+    out.extend(new_row(r) for r in pending[pi:])
+    new_body = "".join(out)
+    start = m.start() + len(re.match(r"<" + p + r"sheetData\b[^>]*?(?=/?>)", m.group(0)).group(0))
+    new_xml = xml[:start] + ">" + new_body + f"</{p}sheetData>" + xml[m.end():]
+    return _widen(new_xml, p, col, max(targets, default=header_row), width if header else None)
+
+
+def _widen(xml: str, p: str, col: int, last_row: int, width: float | None) -> str:
+    """Keep the dimension covering the new cells; give a new column a width."""
+    dm = re.search(r"<" + p + r"dimension\b[^>]*/>", xml)
+    if dm:
+        ref = _attr(dm.group(0), "ref") or "A1"
+        parts = re.findall(r"([A-Z]+)(\d+)", ref)
+        if parts:
+            (c1, r1), (c2, r2) = parts[0], parts[-1]
+            new_ref = (f"{col_letter(min(col_index(c1), col))}{min(int(r1), last_row)}:"
+                       f"{col_letter(max(col_index(c2), col))}{max(int(r2), last_row)}")
+            if new_ref != ref:
+                xml = xml[: dm.start()] + _set_attr(dm.group(0), "ref", new_ref) + xml[dm.end():]
+    if width is None:
+        return xml
+    col_tag = f'<{p}col min="{col}" max="{col}" width="{width}" customWidth="1"/>'
+    cm = re.search(r"<" + p + r"cols>(.*?)</" + p + r"cols>", xml, re.S)
+    if cm:
+        for tag in re.findall(r"<" + p + r"col\b[^>]*>", cm.group(1)):
+            if int(_attr(tag, "min") or 0) <= col <= int(_attr(tag, "max") or 0):
+                return xml
+        return xml[: cm.end() - len(f"</{p}cols>")] + col_tag + xml[cm.end() - len(f"</{p}cols>"):]
+    sd = re.search(r"<" + p + r"sheetData\b", xml)
+    return xml[: sd.start()] + f"<{p}cols>{col_tag}</{p}cols>" + xml[sd.start():]
+
+
+# ---- a whole owned tab --------------------------------------------------------------
+
+def render_tab(tab: TabWrite, styles: Styles) -> str:
+    ncols = len(tab.header)
+    nrows = len(tab.rows) + 1
+    last = f"{col_letter(max(ncols, 1))}{nrows}"
+    parts = [
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n',
+        f'<worksheet xmlns="{MAIN_NS}" xmlns:r="{REL_NS}">',
+        '<sheetPr><tabColor rgb="FF7F7F7F"/></sheetPr>' if not tab.hidden else "",
+        f'<dimension ref="A1:{last}"/>',
+        '<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" '
+        'activePane="bottomLeft" state="frozen"/><selection pane="bottomLeft" activeCell="A2" '
+        'sqref="A2"/></sheetView></sheetViews>',
+        '<sheetFormatPr defaultRowHeight="15"/>',
+    ]
+    if tab.widths:
+        parts.append("<cols>" + "".join(
+            f'<col min="{i}" max="{i}" width="{w}" customWidth="1"/>'
+            for i, w in enumerate(tab.widths, start=1)) + "</cols>")
+    parts.append("<sheetData>")
+    parts.append('<row r="1">' + "".join(
+        cell_xml(f"{col_letter(c)}1", h, styles.header) for c, h in enumerate(tab.header, 1))
+        + "</row>")
+    for i, row in enumerate(tab.rows):
+        r = i + 2
+        cells = []
+        for j, value in enumerate(row):
+            style = styles.link if (i, j) in tab.links else None
+            cells.append(cell_xml(f"{col_letter(j + 1)}{r}", value, style, "", styles.date))
+        parts.append(f'<row r="{r}">' + "".join(cells) + "</row>")
+    parts.append("</sheetData>")
+    if tab.choices and tab.rows:
+        parts.append(f'<dataValidations count="{len(tab.choices)}">')
+        for j, values in sorted(tab.choices.items()):
+            letter = col_letter(j + 1)
+            listed = escape(",".join(values))
+            parts.append(f'<dataValidation type="list" allowBlank="1" showErrorMessage="0" '
+                         f'sqref="{letter}2:{letter}{max(nrows, 1000)}"><formula1>"{listed}"'
+                         "</formula1></dataValidation>")
+        parts.append("</dataValidations>")
+    if tab.links:
+        parts.append("<hyperlinks>")
+        for (i, j), target in sorted(tab.links.items()):
+            parts.append(f'<hyperlink ref="{col_letter(j + 1)}{i + 2}" '
+                         f"location={quoteattr(target)} display={quoteattr(str(tab.rows[i][j]))}/>")
+        parts.append("</hyperlinks>")
+    parts.append('<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" '
+                 'footer="0.3"/></worksheet>')
+    return "".join(parts)

@@ -1,0 +1,194 @@
+"""The crmsheets command: parse, make one library call, render.
+
+Exit codes: 0 done; 1 `check` found problems; 2 bad command line; 3 stopped by a
+problem (one line says which and what to do); 75 the book is locked or changed while
+syncing: try again later (for schedulers).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .errors import EXIT_FOUND_PROBLEMS, CrmError
+from .model import Issue
+
+EPILOG = (
+    "Exit codes: 0 done; 1 check found problems; 2 bad command line; 3 stopped by a "
+    "problem (the message says what to do); 75 the workbook is open or changed while "
+    "syncing, try again later."
+)
+
+
+def _fail_cleanly(fn: Callable) -> Callable:
+    """A CrmError becomes its one line on stderr and its exit code, never a traceback."""
+
+    @wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except CrmError as exc:
+            click.echo(f"crmsheets: {exc}", err=True)
+            sys.exit(exc.exit_code)
+
+    return wrapper
+
+
+def _as_of(_ctx, _param, value: str | None) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date: write it as YYYY-MM-DD") from None
+
+
+AS_OF = click.option("--as-of", "as_of", metavar="YYYY-MM-DD", callback=_as_of,
+                     help="Run as if today were this date; orders after it are ignored. "
+                          "Default: today.")
+JSON = click.option("--json", "as_json", is_flag=True,
+                    help="Print a machine-readable summary instead of text.")
+
+
+@click.group(epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="crmsheets")
+def main() -> None:
+    """crmsheets: your customer spreadsheet as a CRM, and it stays yours.
+
+    Checks every row, gives each contact a stable CRM ID, and writes what it found
+    into an Issues tab, without touching any cell of yours.
+
+    \b
+    Start here:
+      crmsheets init shop.xlsx --sample   make a workbook with a made-up shop in it
+      crmsheets check shop.xlsx           list the problems, change nothing
+      crmsheets sync shop.xlsx            write CRM IDs and the Issues tab
+    """
+
+
+@main.command(epilog=EPILOG)
+@click.argument("book", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--sample", is_flag=True,
+              help="Fill it with a made-up shop: a few hundred customers, a few thousand "
+                   "orders over three years, some duplicates and some bad rows.")
+@AS_OF
+@_fail_cleanly
+def init(book: Path, sample: bool, as_of: dt.date | None) -> None:
+    """Make a new workbook BOOK.xlsx with the Contacts, Orders, Interactions and
+    Settings tabs (never overwrites a file)."""
+    from .api import init_book
+
+    counts = init_book(book, sample=sample, as_of=as_of)
+    what = ", ".join(f"{name} {n:,} rows" for name, n in counts.items())
+    click.echo(f"Made {book}: {what}.")
+    click.echo(f"Next: crmsheets check {book}   (or open it, fill in Settings, then "
+               f"crmsheets sync {book})")
+
+
+@main.command(epilog=EPILOG)
+@click.argument("book")
+@AS_OF
+@click.option("--dry-run", is_flag=True, help="Print what would be written; write nothing.")
+@JSON
+@click.option("--force", is_flag=True,
+              help="Sync even if a lock file says the book is open in Excel or LibreOffice "
+                   "(only when that lock file is left over from a crash).")
+@click.option("-q", "--quiet", is_flag=True,
+              help="Print nothing when all went well (for schedulers); problems still go "
+                   "to stderr.")
+@_fail_cleanly
+def sync(book: str, as_of: dt.date | None, dry_run: bool, as_json: bool, force: bool,
+         quiet: bool) -> None:
+    """Check BOOK and write back: a CRM ID for every contact, and the Issues tab.
+
+    Only crmsheets' own columns and tabs are written; every other cell stays as it
+    was. A second sync with no edits in between writes nothing. The previous version
+    of the file is kept in a crmsheets-backups folder beside it.
+    """
+    from .api import sync_book
+
+    result = sync_book(book, as_of=as_of, dry_run=dry_run, force=force)
+    summary = result.summary()
+    if as_json:
+        click.echo(json.dumps(summary | {"dry_run": dry_run}, indent=2, ensure_ascii=False))
+        return
+    if quiet:
+        return
+    _render_summary(summary, dry_run)
+
+
+def _render_summary(s: dict, dry_run: bool) -> None:
+    title = "Dry run of" if dry_run else "Synced"
+    click.echo(f"{title} {s['book']} (as of {s['as_of']})")
+    read = ", ".join(f"{tab} {n:,}" for tab, n in s["rows"].items())
+    click.echo(f"  rows read:  {read}")
+    if s["issues_by_code"]:
+        kinds = ", ".join(f"{code} {n}" for code, n in s["issues_by_code"].items())
+        click.echo(f"  issues:     {s['issues']} ({kinds})")
+    else:
+        click.echo("  issues:     none")
+    if s["ignored"]:
+        click.echo(f"  ignored:    {s['ignored']} (Status 'ignore' in the Issues tab)")
+    if not s["changes"]:
+        click.echo("  nothing changed: the book is up to date, nothing was written")
+    else:
+        label = "would write:" if dry_run else "wrote:     "
+        for i, line in enumerate(s["changes"]):
+            click.echo(f"  {label if i == 0 else ' ' * len(label)} {line}")
+    for note in s["notes"]:
+        click.echo(f"  note:       {note}")
+
+
+@main.command(epilog=EPILOG)
+@click.argument("book")
+@AS_OF
+@JSON
+@click.option("--all", "show_all", is_flag=True, help="List ignored issues too.")
+@_fail_cleanly
+def check(book: str, as_of: dt.date | None, as_json: bool, show_all: bool) -> None:
+    """Check BOOK and list its problems as a Tab/Row/Column/Problem table. Writes
+    nothing. Exits 1 when it found problems (issues marked 'ignore' do not count)."""
+    from .api import check_book
+
+    result = check_book(book, as_of=as_of)
+    ctx = result.ctx
+    shown = [i for i in ctx.issues if show_all or i.key not in ctx.ignored]
+    active = [i for i in ctx.issues if i.key not in ctx.ignored]
+    if as_json:
+        click.echo(json.dumps({"book": book, "issues": [_issue_json(i, ctx.ignored)
+                                                        for i in shown],
+                               "summary": result.summary()}, indent=2, ensure_ascii=False))
+    else:
+        _render_table(shown, book, len(ctx.issues) - len(active))
+    if active:
+        sys.exit(EXIT_FOUND_PROBLEMS)
+
+
+def _issue_json(i: Issue, ignored: set[str]) -> dict:
+    return {"code": i.code, "tab": i.tab, "row": i.row, "column": i.column, "value": i.value,
+            "problem": i.message, "fix": i.fix, "key": i.key, "ignored": i.key in ignored}
+
+
+def _render_table(issues: list[Issue], book: str, ignored: int) -> None:
+    if not issues:
+        tail = f" ({ignored} ignored)" if ignored else ""
+        click.echo(f"No problems found in {book}{tail}.")
+        return
+    rows = [(i.tab, str(i.row), i.column or "-", i.message) for i in
+            sorted(issues, key=lambda i: (i.tab, i.row, i.col, i.code))]
+    head = ("Tab", "Row", "Column", "Problem")
+    widths = [min(max(len(r[k]) for r in rows + [head]), 24) for k in range(3)]
+    fmt = "{:<%d}  {:>%d}  {:<%d}  {}" % tuple(widths)
+    click.echo(fmt.format(*head))
+    for r in rows:
+        click.echo(fmt.format(r[0][:24], r[1], r[2][:24], r[3]))
+    tail = f", {ignored} ignored" if ignored else ""
+    click.echo(f"\n{len(issues)} problems{tail}. Fix them in the book, or run "
+               f"crmsheets sync {book} to list them in its Issues tab.")

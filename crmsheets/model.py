@@ -1,0 +1,133 @@
+"""Plain data passed between the backends and the stages. No I/O here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+Cell = Any  # str | float | int | bool | datetime.date | datetime.datetime | "" for empty
+
+
+@dataclass
+class Tab:
+    """One sheet as read: the grid from A1, row 1 first. Empty cells are ""."""
+
+    name: str
+    rows: list[list[Cell]]
+    # Error cells (#N/A, #REF!...) by (row, column), both 1-based: readers give "" for them.
+    errors: dict[tuple[int, int], str] = field(default_factory=dict)
+    hidden: bool = False
+
+    def cell(self, row: int, col: int) -> Cell:
+        """The value at 1-based (row, col), "" outside the grid."""
+        if 0 < row <= len(self.rows):
+            values = self.rows[row - 1]
+            if 0 < col <= len(values):
+                return values[col - 1]
+        return ""
+
+    @property
+    def width(self) -> int:
+        return max((len(r) for r in self.rows), default=0)
+
+
+@dataclass
+class Book:
+    """A snapshot of the whole workbook, in tab order."""
+
+    source: str
+    tabs: dict[str, Tab]
+
+    def tab(self, name: str) -> Tab | None:
+        return self.tabs.get(name)
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One problem found in one cell (or row) of the owner's book."""
+
+    code: str
+    tab: str
+    row: int  # the sheet row number the owner sees
+    column: str  # the header text as the owner wrote it ("" for a whole-row problem)
+    value: str
+    message: str
+    fix: str
+    record: str  # stable id of the row: a CRM ID, an order number, a setting name
+    col: int = 0  # 1-based column of the cell, for the link (0: link to the row)
+
+    @property
+    def key(self) -> str:
+        """What carries the owner's Status over from one sync to the next."""
+        return "|".join((self.code, self.tab, self.record, self.column))
+
+
+@dataclass
+class ColumnWrite:
+    """Cells of one owned column on an owner's tab (Contacts' CRM ID, later loyalty)."""
+
+    tab: str
+    header: str
+    col: int  # 1-based; a new column goes right of everything the owner has
+    header_row: int
+    new: bool  # the column (and its header cell) does not exist yet
+    cells: dict[int, Cell]  # sheet row -> new value, only cells that change
+
+
+@dataclass
+class TabWrite:
+    """The whole content of a tab crmsheets owns (Issues, later Duplicates, Follow-ups)."""
+
+    name: str
+    header: list[str]
+    rows: list[list[Cell]]
+    widths: list[float] = field(default_factory=list)
+    # (row index in rows, column index) -> "'Tab'!A5": an in-book link on that cell.
+    links: dict[tuple[int, int], str] = field(default_factory=dict)
+    # column index -> allowed values, offered as a drop-down (owner-input columns).
+    choices: dict[int, list[str]] = field(default_factory=dict)
+    hidden: bool = False
+    exists: bool = False  # the tab is already in the book and is replaced whole
+
+    def describe(self) -> str:
+        verb = "rewrite" if self.exists else "add"
+        return f"{verb} tab {self.name} ({len(self.rows)} rows)"
+
+
+@dataclass
+class WritePlan:
+    columns: list[ColumnWrite] = field(default_factory=list)
+    tabs: list[TabWrite] = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        return not any(c.cells or c.new for c in self.columns) and not self.tabs
+
+    def lines(self) -> list[str]:
+        """The plan in words, for --dry-run and the summary."""
+        out = []
+        for c in self.columns:
+            where = f"{c.tab}!{col_letter(c.col)}"
+            if c.new:
+                out.append(f"add column {c.header} to {c.tab} (column {col_letter(c.col)})")
+            if c.cells:
+                out.append(f"set {len(c.cells)} cells in {where} ({c.header})")
+        out.extend(t.describe() for t in self.tabs)
+        return out
+
+
+def col_letter(col: int) -> str:
+    """1 -> A, 27 -> AA."""
+    letters = ""
+    while col:
+        col, rem = divmod(col - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def col_index(letters: str) -> int:
+    """A -> 1, AA -> 27."""
+    n = 0
+    for ch in letters:
+        n = n * 26 + (ord(ch) - 64)
+    return n

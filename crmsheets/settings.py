@@ -1,0 +1,121 @@
+"""The Settings tab: owner-editable key/value rows, with defaults for what is missing.
+
+Keys are matched like headers (case, spaces and punctuation ignored). Unknown keys are
+the owner's and are left alone. A value crmsheets cannot use becomes an Issue and the
+default applies, so a typo in Settings never stops a sync.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import phonenumbers
+
+from . import normalize
+from .model import Book, Issue
+from .schema import SETTINGS_TAB, header_key
+
+
+@dataclass(frozen=True)
+class Setting:
+    key: str
+    default: Any
+    kind: str  # text, country, currency, yesno-or-blank, int, tab
+    help: str
+
+
+# The template's Settings tab is written from this list, in this order.
+SETTINGS = (
+    Setting("Business name", "", "text", "Shown on reports."),
+    Setting("Default country", "", "country",
+            "Two-letter country code (GB, US, DE...) for phone numbers written without +."),
+    Setting("Currency", "", "currency", "Three-letter code (GBP, USD, EUR) of your amounts."),
+    Setting("Dates are day-first", "", "yesno-or-blank",
+            "yes: 03/04/2025 is 3 April. no: it is March 4. Blank: such dates are flagged."),
+    Setting("Contacts tab", "", "tab", "Name of your contacts tab, if not Contacts/Customers/Clients."),
+    Setting("Orders tab", "", "tab", "Name of your orders tab, if not Orders/Sales."),
+    Setting("Interactions tab", "", "tab", "Name of your calls/emails log, if not Interactions."),
+    Setting("Feedback after (days)", 14, "int", "Ask for feedback this many days after an order."),
+    Setting("Complaint overdue after (days)", 3, "int",
+            "An unresolved complaint or question needs attention after this many days."),
+    Setting("Win-back after (days)", 120, "int",
+            "A customer with no order for this long may need a nudge."),
+    Setting("Done tasks kept (days)", 30, "int", "Finished follow-ups move to Done after this."),
+    Setting("Auto-merge duplicates above", "", "int",
+            "Blank: never merge without your decision. A number 90-100: merge above that confidence."),
+)
+
+_BY_KEY = {header_key(s.key): s for s in SETTINGS}
+
+
+@dataclass
+class Settings:
+    values: dict[str, Any] = field(default_factory=lambda: {s.key: s.default for s in SETTINGS})
+    issues: list[Issue] = field(default_factory=list)
+    tab: str = ""
+
+    def __getitem__(self, key: str) -> Any:
+        return self.values[key]
+
+    @property
+    def region(self) -> str:
+        return self.values["Default country"]
+
+    @property
+    def day_first(self) -> bool | None:
+        value = self.values["Dates are day-first"]
+        return None if value == "" else value
+
+
+def read_settings(book: Book) -> Settings:
+    settings = Settings()
+    keys = {header_key(n) for n in SETTINGS_TAB}
+    tab = next((t for n, t in book.tabs.items() if header_key(n) in keys), None)
+    if tab is None:
+        return settings
+    settings.tab = tab.name
+    for r, row in enumerate(tab.rows, start=1):
+        if len(row) < 2 or header_key(row[0]) not in _BY_KEY:
+            continue
+        spec = _BY_KEY[header_key(row[0])]
+        raw = row[1]
+        if raw == "" or (isinstance(raw, str) and not raw.strip()):
+            continue
+        value, problem = _parse(spec, raw)
+        if problem:
+            settings.issues.append(Issue(
+                "setting-invalid", tab.name, r, spec.key, normalize.text_of(raw),
+                f"Setting {spec.key}: {problem}; using "
+                f"{spec.default if spec.default != '' else 'nothing'} instead.",
+                spec.help, f"setting:{spec.key}", 2))
+            continue
+        settings.values[spec.key] = value
+    return settings
+
+
+def _parse(spec: Setting, raw: Any) -> tuple[Any, str]:
+    text = normalize.text_of(raw).strip()
+    if spec.kind == "country":
+        code = text.upper()
+        if code == "UK":
+            code = "GB"
+        if code in phonenumbers.SUPPORTED_REGIONS:
+            return code, ""
+        return None, f"'{text}' is not a two-letter country code"
+    if spec.kind == "currency":
+        if len(text) == 3 and text.isalpha():
+            return text.upper(), ""
+        return None, f"'{text}' is not a three-letter currency code"
+    if spec.kind == "yesno-or-blank":
+        yn = normalize.yes_no(raw)
+        return (yn, "") if yn is not None else (None, f"'{text}' is neither yes nor no")
+    if spec.kind == "int":
+        try:
+            number = float(text)
+        except ValueError:
+            return None, f"'{text}' is not a number"
+        if number < 0 or not number.is_integer():
+            return None, f"'{text}' is not a whole number of 0 or more"
+        return int(number), ""
+    return text, ""

@@ -1,0 +1,173 @@
+"""read -> stages -> plan -> apply.
+
+Each stage is a pure function over a `Context`: it reads what earlier stages left and
+adds its own findings, owned columns and owned tabs. New stages (dedupe, loyalty,
+tasks, dashboard) plug into STAGES between validation and the report.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from . import issues_tab
+from .backends import Backend
+from .carryover import OwnedTabSpec, is_ours, same_content
+from .errors import TabNameTaken
+from .model import Book, Cell, ColumnWrite, Issue, TabWrite, WritePlan
+from .normalize import text_of
+from .records import (Contact, ContactIndex, IdAllocator, Interaction, Order, read_contacts,
+                      read_interactions, read_orders)
+from .schema import (CONTACTS, CRM_ID, INTERACTIONS, ORDERS, STATE_TAB, Mapped, find_tab,
+                     map_tab, require_tab)
+from .settings import Settings, read_settings
+
+STATE = OwnedTabSpec(STATE_TAB, ("Key", "Value"), key="Key", inputs=())
+NEXT_ID = "next CRM ID"
+
+
+@dataclass
+class Context:
+    book: Book
+    as_of: dt.date
+    settings: Settings = field(default_factory=Settings)
+    mapped: dict[str, Mapped] = field(default_factory=dict)  # by TabKind name
+    contacts: list[Contact] = field(default_factory=list)
+    orders: list[Order] = field(default_factory=list)
+    interactions: list[Interaction] = field(default_factory=list)
+    issues: list[Issue] = field(default_factory=list)
+    ignored: set[str] = field(default_factory=set)
+    # Owned columns: (tab kind, header) -> {sheet row: value}; owned tabs by name.
+    owned_cells: dict[tuple[str, str], dict[int, Cell]] = field(default_factory=dict)
+    owned_tabs: list[TabWrite] = field(default_factory=list)
+    ids: IdAllocator = field(default_factory=lambda: IdAllocator(1))
+    new_ids: dict[int, str] = field(default_factory=dict)  # sheet row -> ID given this sync
+    notes: list[str] = field(default_factory=list)
+
+
+def stage_read(ctx: Context) -> None:
+    """Settings, header mapping, and typed rows with their issues."""
+    ctx.settings = read_settings(ctx.book)
+    ctx.issues.extend(ctx.settings.issues)
+    s = ctx.settings
+    contacts = map_tab(require_tab(ctx.book, CONTACTS, s["Contacts tab"]), CONTACTS)
+    ctx.mapped[CONTACTS.name] = contacts
+    ctx.issues.extend(contacts.issues)
+    state = _state(ctx.book)
+    ctx.ids = IdAllocator(int(float(state.get(NEXT_ID, 1) or 1)))
+    ctx.contacts, ctx.new_ids = read_contacts(contacts, s, ctx.ids, ctx.issues)
+    ctx.owned_cells[(CONTACTS.name, CRM_ID)] = {c.row: c.crm_id for c in ctx.contacts}
+    index = ContactIndex(ctx.contacts)
+    for kind, reader, target in ((ORDERS, read_orders, "orders"),
+                                 (INTERACTIONS, read_interactions, "interactions")):
+        tab = find_tab(ctx.book, kind, s[kind.setting])
+        if tab is None:
+            if s[kind.setting]:
+                require_tab(ctx.book, kind, s[kind.setting])
+            ctx.notes.append(f"no {kind.name} tab: nothing to read there")
+            continue
+        mapped = map_tab(tab, kind)
+        ctx.mapped[kind.name] = mapped
+        ctx.issues.extend(mapped.issues)
+        setattr(ctx, target, reader(mapped, s, index, ctx.as_of, ctx.issues))
+
+
+def stage_issues(ctx: Context) -> None:
+    """The Issues tab, with the owner's Status carried over."""
+    existing = _owned_tab(ctx.book, issues_tab.SPEC)
+    tab, ctx.ignored = issues_tab.build(ctx.issues, existing)
+    ctx.owned_tabs.append(tab)
+
+
+def stage_state(ctx: Context) -> None:
+    rows = [[NEXT_ID, ctx.ids.next_number], ["format", 1]]
+    ctx.owned_tabs.append(TabWrite(STATE_TAB, list(STATE.header), rows, [20, 12], hidden=True))
+
+
+# The pipeline. Later stages slot in before stage_issues: dedupe, loyalty, tasks, report.
+STAGES: list[Callable[[Context], None]] = [stage_read, stage_issues, stage_state]
+
+
+def _owned_tab(book: Book, spec: OwnedTabSpec):
+    tab = book.tab(spec.name)
+    if tab is not None and tab.rows and not is_ours(tab, spec):
+        raise TabNameTaken(spec.name)
+    return tab
+
+
+def _state(book: Book) -> dict[str, Cell]:
+    tab = _owned_tab(book, STATE)
+    if tab is None:
+        return {}
+    return {text_of(r[0]): r[1] for r in tab.rows[1:] if len(r) >= 2}
+
+
+def plan(ctx: Context) -> WritePlan:
+    """The changes that realise the stages' output, and nothing that is already so."""
+    out = WritePlan()
+    for (kind, header), cells in ctx.owned_cells.items():
+        mapped = ctx.mapped[kind]
+        col = mapped.owned.get(header)
+        new = col is None
+        if new:
+            col = max(mapped.last_col, len(mapped.headers)) + 1
+            mapped.owned[header] = col
+        changed = {row: v for row, v in cells.items()
+                   if new or text_of(mapped.tab.cell(row, col)) != text_of(v)}
+        if new or changed:
+            out.columns.append(ColumnWrite(mapped.tab.name, header, col, mapped.header_row, new,
+                                           changed))
+    for tw in ctx.owned_tabs:
+        existing = ctx.book.tab(tw.name)
+        if not same_content(existing, tw.header, tw.rows):
+            tw.exists = existing is not None
+            out.tabs.append(tw)
+    return out
+
+
+@dataclass
+class Result:
+    plan: WritePlan
+    ctx: Context
+    written: bool = False
+    where: list[str] = field(default_factory=list)
+
+    def summary(self) -> dict:
+        ctx = self.ctx
+        active = [i for i in ctx.issues if i.key not in ctx.ignored]
+        rows = {name: len(m.records) for name, m in ctx.mapped.items()}
+        return {
+            "book": ctx.book.source,
+            "as_of": ctx.as_of.isoformat(),
+            "rows": rows,
+            "contacts": len(ctx.contacts),
+            "orders": len(ctx.orders),
+            "issues": len(active),
+            "ignored": len(ctx.issues) - len(active),
+            "issues_by_code": dict(sorted(Counter(i.code for i in active).items())),
+            "new_crm_ids": len(ctx.new_ids),
+            "changes": self.plan.lines(),
+            "written": self.written,
+            "notes": ctx.notes + self.where,
+        }
+
+
+def run(book: Book, as_of: dt.date | None = None) -> Result:
+    ctx = Context(book, as_of or dt.date.today())
+    for stage in STAGES:
+        stage(ctx)
+    return Result(plan(ctx), ctx)
+
+
+def sync(backend: Backend, as_of: dt.date | None = None, dry_run: bool = False) -> Result:
+    """Read, run every stage, and write what changed (unless dry_run)."""
+    check_unlocked = getattr(backend, "check_unlocked", None)
+    if check_unlocked and not dry_run:
+        check_unlocked()
+    result = run(backend.read(), as_of)
+    if not dry_run and not result.plan.empty:
+        result.where = backend.apply(result.plan)
+        result.written = True
+    return result

@@ -1,0 +1,204 @@
+"""Checks over the mapped tabs -> Issue records. Validation only reports: it never
+rewrites an owner's cell.
+
+Each issue code is stable (owners silence them by code in the Issues tab) and has one
+message template and one fix template, in CODES below.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+from . import normalize
+from .model import Issue
+from .normalize import text_of
+from .schema import CRM_ID, Mapped, Record
+from .settings import Settings
+
+EXCEL_MAX_TEXT = 32767
+
+# code -> (title, message template, fix template). {value}, {column}, {detail}, {fix}
+# and {other} are filled in per cell.
+CODES: dict[str, tuple[str, str, str]] = {
+    "required-missing": ("Required value missing", "{column} is empty.",
+                         "Fill in {column}, or delete the row if it is not a real {what}."),
+    "email-invalid": ("Email address not valid", "{value!r} is not a usable email: {detail}.",
+                      "{fix}"),
+    "phone-invalid": ("Phone number not valid", "{value!r} is not a usable phone number: {detail}.",
+                      "{fix}"),
+    "date-invalid": ("Date not readable", "{value!r} is not a date: {detail}.",
+                     "Type the date as YYYY-MM-DD, or format the cell as a date."),
+    "date-ambiguous": ("Date reads two ways", "{value!r} could be {fix} or {other}.",
+                       "Set 'Dates are day-first' in Settings, or type the date as YYYY-MM-DD."),
+    "amount-invalid": ("Amount not readable", "{value!r} is not an amount: {detail}.",
+                       "Type a number such as 1234.50."),
+    "amount-negative": ("Negative amount", "{value!r} is below zero.",
+                        "If this is a refund, set the order's Status to refunded."),
+    "amount-currency": ("Other currency", "{value!r} is in {detail}, not in {other}.",
+                        "Convert it to {other}, or check the Currency setting."),
+    "order-no-contact": ("Order with no customer",
+                         "No contact matches {value!r}.",
+                         "Add this customer to Contacts, or correct the {column} of the {what}."),
+    "order-number-repeated": ("Order number used twice",
+                              "Order number {value!r} is also on row {other}.",
+                              "Give each order its own number."),
+    "contact-unreachable": ("No way to reach this contact",
+                            "This contact has neither an email nor a phone number.",
+                            "Add an email or a phone number."),
+    "crm-id-repeated": ("CRM ID copied", "CRM ID {value!r} is also on row {other}; this row "
+                        "gets a new one.", "Nothing to do: crmsheets gave this row a new ID."),
+    "error-cell": ("Error in cell", "The cell shows the error {value}.",
+                   "Fix the formula or the value it points at."),
+    "formula-text": ("Text that looks like a formula",
+                     "{value!r} starts like a formula.",
+                     "crmsheets keeps it as text; if it came from a form, check it is not "
+                     "an attack on whoever exports the sheet."),
+    "too-long": ("Value too long", "The cell holds {detail} characters; Excel keeps at most "
+                 "32,767.", "Shorten it, or move long notes to another place."),
+    "choice-unknown": ("Unknown choice", "{value!r} is not one of: {detail}.",
+                       "Pick one of: {detail}."),
+    "yesno-unknown": ("Neither yes nor no", "{value!r} is neither yes nor no.",
+                      "Type yes or no."),
+    "header-duplicate": ("Two columns mean the same", "{detail}", "{fix}"),
+    "setting-invalid": ("Setting not usable", "{detail}", "{fix}"),
+}
+
+
+def message(code: str, **kw: object) -> tuple[str, str]:
+    """The message and fix for `code`, from its one template."""
+    _, msg, fix = CODES[code]
+    fields = {"value": "", "column": "", "detail": "", "fix": "", "other": "", "what": "row"}
+    fields.update(kw)
+    return msg.format(**fields), fix.format(**fields)
+
+
+@dataclass
+class Checker:
+    """Collects issues for one tab, naming the cell the owner must look at."""
+
+    mapped: Mapped
+    issues: list[Issue]
+
+    def add(self, code: str, rec: Record, fieldname: str | None, value: object,
+            record: str, col: int = 0, header: str = "", **kw: object) -> None:
+        if fieldname is not None:
+            col = self.mapped.columns[fieldname]
+            header = self.mapped.header_of(fieldname)
+        shown = text_of(value)
+        if len(shown) > 200:
+            shown = shown[:199] + "…"
+        msg, fix = message(code, value=shown, column=header or "the row", **kw)
+        self.issues.append(Issue(code, self.mapped.tab.name, rec.row, header, shown, msg, fix,
+                                 record, col))
+
+
+_FORMULA_LIKE = re.compile(r"^\s*(=|@|[+\-]\s*[A-Za-z_]+\s*\()")
+
+
+def cell_checks(mapped: Mapped, record_key, issues: list[Issue]) -> None:
+    """Checks every cell needs, whatever its column: errors, formula text, length."""
+    tab = mapped.tab
+    check = Checker(mapped, issues)
+    owned = set(mapped.owned.values())
+    rows = {rec.row: rec for rec in mapped.records}
+    for (r, c), err in sorted(tab.errors.items()):
+        if r in rows and c not in owned:
+            check.add("error-cell", rows[r], None, err, record_key(rows[r]), c,
+                      _header(mapped, c))
+    for rec in mapped.records:
+        for c, value in enumerate(rec.cells, start=1):
+            if not isinstance(value, str) or c in owned or not value:
+                continue
+            if _FORMULA_LIKE.match(value):
+                check.add("formula-text", rec, None, value, record_key(rec), c, _header(mapped, c))
+            if len(value) > EXCEL_MAX_TEXT:
+                check.add("too-long", rec, None, value, record_key(rec), c, _header(mapped, c),
+                          detail=f"{len(value):,}")
+
+
+def _header(mapped: Mapped, col: int) -> str:
+    text = mapped.headers[col - 1] if col <= len(mapped.headers) else ""
+    return text or f"column {col}"
+
+
+def check_email(check: Checker, rec: Record, fieldname: str, key: str) -> str:
+    """The normal form of a valid email, "" otherwise (with an issue when not empty)."""
+    value = rec.values.get(fieldname, "")
+    if value == "" or (isinstance(value, str) and not value.strip()):
+        return ""
+    result = normalize.email(text_of(value))
+    if not result.ok:
+        fix = f"Did you mean {result.fix}?" if result.fix else "Correct the address."
+        check.add("email-invalid", rec, fieldname, value, key, detail=result.problem, fix=fix)
+        return ""
+    return result.normal
+
+
+def check_phone(check: Checker, rec: Record, fieldname: str, key: str, region: str) -> str:
+    value = rec.values.get(fieldname, "")
+    if value == "":
+        return ""
+    result = normalize.phone(text_of(value), region)
+    if not result.ok:
+        fix = (f"Write it as {result.e164}." if result.e164
+               else "Check the digits, and start it with + and the country code.")
+        check.add("phone-invalid", rec, fieldname, value, key, detail=result.problem, fix=fix)
+        return ""
+    return result.e164
+
+
+def check_date(check: Checker, rec: Record, fieldname: str, key: str,
+               settings: Settings, required: bool) -> dt.date | None:
+    value = rec.values.get(fieldname, "")
+    if value == "":
+        if required:
+            check.add("required-missing", rec, fieldname, value, key)
+        return None
+    result = normalize.date(value, settings.day_first)
+    if result.ambiguous:
+        check.add("date-ambiguous", rec, fieldname, value, key,
+                  fix=_long(result.date), other=_long(result.other))
+        return None
+    if not result.ok:
+        check.add("date-invalid", rec, fieldname, value, key, detail=result.problem)
+        return None
+    return result.date
+
+
+def _long(d: dt.date | None) -> str:
+    return f"{d.day} {d:%B %Y}" if d else ""
+
+
+def check_yes_no(check: Checker, rec: Record, fieldname: str, key: str) -> bool | None:
+    value = rec.values.get(fieldname, "")
+    if value == "":
+        return None
+    result = normalize.yes_no(value)
+    if result is None:
+        check.add("yesno-unknown", rec, fieldname, value, key)
+    return result
+
+
+def crm_id_of(mapped: Mapped, rec: Record) -> str:
+    col = mapped.owned.get(CRM_ID)
+    if col is None or col > len(rec.cells):
+        return ""
+    return text_of(rec.cells[col - 1]).strip()
+
+
+def repeated(values: list[tuple[str, Record]]) -> list[tuple[Record, str, Record]]:
+    """(later record, value, first record) for each value seen before."""
+    first: dict[str, Record] = {}
+    out = []
+    counts = Counter(v for v, _ in values)
+    for value, rec in values:
+        if counts[value] < 2:
+            continue
+        if value in first:
+            out.append((rec, value, first[value]))
+        else:
+            first[value] = rec
+    return out
