@@ -185,7 +185,7 @@ def _render_table(issues: list[Issue], book: str, ignored: int) -> None:
             sorted(issues, key=lambda i: (i.tab, i.row, i.col, i.code))]
     head = ("Tab", "Row", "Column", "Problem")
     widths = [min(max(len(r[k]) for r in rows + [head]), 24) for k in range(3)]
-    fmt = "{:<%d}  {:>%d}  {:<%d}  {}" % tuple(widths)
+    fmt = f"{{:<{widths[0]}}}  {{:>{widths[1]}}}  {{:<{widths[2]}}}  {{}}"
     click.echo(fmt.format(*head))
     for r in rows:
         click.echo(fmt.format(r[0][:24], r[1], r[2][:24], r[3]))

@@ -17,6 +17,9 @@ class Tab:
     # Error cells (#N/A, #REF!...) by (row, column), both 1-based: readers give "" for them.
     errors: dict[tuple[int, int], str] = field(default_factory=dict)
     hidden: bool = False
+    # Merged ranges as ((row1, col1), (row2, col2)), 1-based: a merge may reach past the
+    # last cell with a value, and an owned column must not land under it.
+    merged: list[tuple[tuple[int, int], tuple[int, int]]] = field(default_factory=list)
 
     def cell(self, row: int, col: int) -> Cell:
         """The value at 1-based (row, col), "" outside the grid."""
@@ -28,7 +31,9 @@ class Tab:
 
     @property
     def width(self) -> int:
-        return max((len(r) for r in self.rows), default=0)
+        """The right-most column holding a value or covered by a merge."""
+        merged = max((end[1] for _, end in self.merged), default=0)
+        return max(max((len(r) for r in self.rows), default=0), merged)
 
 
 @dataclass

@@ -15,8 +15,16 @@ from .model import Issue
 from .normalize import text_of
 from .schema import INTERACTION_TYPES, Mapped, Record
 from .settings import Settings
-from .validate import (Checker, cell_checks, check_date, check_email, check_phone,
-                       check_yes_no, crm_id_of, repeated)
+from .validate import (
+    Checker,
+    cell_checks,
+    check_date,
+    check_email,
+    check_phone,
+    check_yes_no,
+    crm_id_of,
+    repeated,
+)
 
 CRM_ID_PATTERN = re.compile(r"^C(\d+)$")
 

@@ -55,7 +55,7 @@ def sample_book(end: dt.date, customers: int = 300, seed: int = 7) -> list[TabSp
     start = end - dt.timedelta(days=3 * 365)
     people = []
     used_emails: set[str] = set()
-    for i in range(customers):
+    for _ in range(customers):
         first, last = rnd.choice(data["first_names"]), rnd.choice(data["last_names"])
         base = f"{first}.{last}".lower().replace("'", "").replace("ü", "u")
         email = f"{base}@{rnd.choice(data['email_domains'])}"

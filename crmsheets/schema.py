@@ -12,8 +12,9 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+from .codes import message
 from .errors import MissingColumn, MissingTab
-from .model import Book, Cell, Issue, Tab
+from .model import Book, Cell, Issue, Tab, col_letter
 
 
 def header_key(text: object) -> str:
@@ -206,19 +207,24 @@ def map_tab(tab: Tab, kind: TabKind) -> Mapped:
             continue
         if f.name in columns:
             first = headers[columns[f.name] - 1]
-            issues.append(Issue(
-                "header-duplicate", tab.name, hrow, text, text,
-                f"Two columns mean {f.label}: '{first}' (used) and '{text}' (ignored).",
-                f"Rename or remove one of them.", f"header:{col}", col))
+            msg, fix = message("header-duplicate", detail=f.label, other=first, value=text)
+            issues.append(Issue("header-duplicate", tab.name, hrow, text, text, msg, fix,
+                                f"header:{col}", col))
             continue
         columns[f.name] = col
     for group in kind.required:
         if not any(name in columns for name in group):
             fields = [f for f in kind.fields if f.name in group]
             wanted = " or ".join(f.label for f in fields)
-            aliases = [a for f in fields for a in f.aliases[:3]]
+            aliases = [a for f in fields for a in f.aliases[:2]]
             raise MissingColumn(tab.name, wanted, aliases, headers)
     records = []
+    data_cols = {i for row in tab.rows[hrow:] for i, c in enumerate(row, 1) if c != ""}
+    for col in sorted(data_cols - set(owned.values())):
+        if col > len(headers) or not headers[col - 1]:
+            msg, fix = message("header-missing", detail=col_letter(col), other=hrow)
+            issues.append(Issue("header-missing", tab.name, hrow, "", "", msg, fix,
+                                f"header:{col}", col))
     for r, cells in enumerate(tab.rows[hrow:], start=hrow + 1):
         skip = set(owned.values())
         if not any(c != "" for i, c in enumerate(cells, 1) if i not in skip) and not any(

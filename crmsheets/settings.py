@@ -13,6 +13,7 @@ from typing import Any
 import phonenumbers
 
 from . import normalize
+from .codes import message
 from .model import Book, Issue
 from .schema import SETTINGS_TAB, header_key
 
@@ -84,11 +85,12 @@ def read_settings(book: Book) -> Settings:
             continue
         value, problem = _parse(spec, raw)
         if problem:
-            settings.issues.append(Issue(
-                "setting-invalid", tab.name, r, spec.key, normalize.text_of(raw),
-                f"Setting {spec.key}: {problem}; using "
-                f"{spec.default if spec.default != '' else 'nothing'} instead.",
-                spec.help, f"setting:{spec.key}", 2))
+            msg, fix = message("setting-invalid", column=spec.key, detail=problem,
+                               other=spec.default if spec.default != "" else "nothing",
+                               fix=spec.help)
+            settings.issues.append(Issue("setting-invalid", tab.name, r, spec.key,
+                                         normalize.text_of(raw), msg, fix,
+                                         f"setting:{spec.key}", 2))
             continue
         settings.values[spec.key] = value
     return settings

@@ -18,10 +18,27 @@ from .carryover import OwnedTabSpec, is_ours, same_content
 from .errors import TabNameTaken
 from .model import Book, Cell, ColumnWrite, Issue, TabWrite, WritePlan
 from .normalize import text_of
-from .records import (Contact, ContactIndex, IdAllocator, Interaction, Order, read_contacts,
-                      read_interactions, read_orders)
-from .schema import (CONTACTS, CRM_ID, INTERACTIONS, ORDERS, STATE_TAB, Mapped, find_tab,
-                     map_tab, require_tab)
+from .records import (
+    Contact,
+    ContactIndex,
+    IdAllocator,
+    Interaction,
+    Order,
+    read_contacts,
+    read_interactions,
+    read_orders,
+)
+from .schema import (
+    CONTACTS,
+    CRM_ID,
+    INTERACTIONS,
+    ORDERS,
+    STATE_TAB,
+    Mapped,
+    find_tab,
+    map_tab,
+    require_tab,
+)
 from .settings import Settings, read_settings
 
 STATE = OwnedTabSpec(STATE_TAB, ("Key", "Value"), key="Key", inputs=())

@@ -86,14 +86,17 @@ class ExcelBook:
             if meta.typ != SheetTypeEnum.WorkSheet:
                 continue
             try:
-                rows = calamine.get_sheet_by_name(meta.name).to_python(skip_empty_area=False)
+                sheet = calamine.get_sheet_by_name(meta.name)
+                rows = sheet.to_python(skip_empty_area=False)
+                merged = [((a + 1, b + 1), (c + 1, d + 1))
+                          for (a, b), (c, d) in (sheet.merged_cell_ranges or [])]
             except Exception as exc:  # a damaged sheet: name it
                 raise BookUnreadable(f"its tab {meta.name} cannot be read ({exc})",
                                      self.location) from None
             ref = self._sheets.get(meta.name)
             errors = xlsxml.error_cells(self._text(ref.part)) if ref and ref.part else {}
             tabs[meta.name] = Tab(meta.name, rows, errors,
-                                  meta.visible != SheetVisibleEnum.Visible)
+                                  meta.visible != SheetVisibleEnum.Visible, merged)
         return Book(self.location, tabs)
 
     def _text(self, part: str) -> str:
