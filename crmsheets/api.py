@@ -6,7 +6,6 @@ import datetime as dt
 from pathlib import Path
 
 from .backends import open_backend
-from .backends.excel_new import write_new_book
 from .sample import sample_book, starter
 from .sync import Result, run, sync
 
@@ -14,6 +13,8 @@ from .sync import Result, run, sync
 def init_book(path: str | Path, sample: bool = False,
               as_of: dt.date | None = None) -> dict[str, int]:
     """Make a new workbook; return the number of data rows per tab."""
+    from .backends.excel_new import write_new_book  # openpyxl: only init needs it
+
     tabs = sample_book(as_of or dt.date.today()) if sample else starter()
     write_new_book(Path(path), tabs)
     return {t.name: len(t.rows) for t in tabs}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,15 +37,36 @@ class Tab:
         return max(max((len(r) for r in self.rows), default=0), merged)
 
 
-@dataclass
 class Book:
-    """A snapshot of the whole workbook, in tab order."""
+    """A snapshot of the whole workbook, in tab order.
 
-    source: str
-    tabs: dict[str, Tab]
+    A backend may pass `load` instead of every tab: a tab is then read when a stage
+    first asks for it, so the owner's unrelated tabs cost nothing.
+    """
+
+    def __init__(self, source: str, tabs: dict[str, Tab] | None = None,
+                 names: list[str] | None = None, load: Callable[[str], Tab] | None = None):
+        self.source = source
+        self._tabs: dict[str, Tab] = dict(tabs or {})
+        self.names: list[str] = list(names if names is not None else self._tabs)
+        self._load = load
 
     def tab(self, name: str) -> Tab | None:
-        return self.tabs.get(name)
+        if name not in self._tabs:
+            if name not in self.names or self._load is None:
+                return None
+            self._tabs[name] = self._load(name)
+        return self._tabs[name]
+
+    @property
+    def tabs(self) -> dict[str, Tab]:
+        """Every tab, read now if not yet."""
+        return {name: self.tab(name) for name in self.names}
+
+    def put(self, tab: Tab) -> None:
+        if tab.name not in self.names:
+            self.names.append(tab.name)
+        self._tabs[tab.name] = tab
 
 
 @dataclass(frozen=True)

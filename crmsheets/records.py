@@ -29,7 +29,7 @@ from .validate import (
 CRM_ID_PATTERN = re.compile(r"^C(\d+)$")
 
 
-@dataclass
+@dataclass(slots=True)
 class Contact:
     row: int
     crm_id: str
@@ -43,7 +43,7 @@ class Contact:
     cells: list = field(default_factory=list)
 
 
-@dataclass
+@dataclass(slots=True)
 class Order:
     row: int
     order_id: str
@@ -55,7 +55,7 @@ class Order:
     product: str = ""
 
 
-@dataclass
+@dataclass(slots=True)
 class Interaction:
     row: int
     date: dt.date | None
@@ -65,7 +65,7 @@ class Interaction:
     resolved: bool | None
 
 
-@dataclass
+@dataclass(slots=True)
 class IdAllocator:
     """Hands out CRM IDs above every ID ever issued, so that none is reused."""
 

@@ -119,12 +119,13 @@ OWNED_TABS = (ISSUES_TAB, STATE_TAB)
 
 def find_tab(book: Book, kind: TabKind, configured: str = "") -> Tab | None:
     """The tab for `kind`: the name given in Settings, else the first alias found."""
-    by_key = {header_key(name): tab for name, tab in book.tabs.items()}
+    by_key = {header_key(name): name for name in book.names}
     if configured:
-        return by_key.get(header_key(configured))
+        name = by_key.get(header_key(configured))
+        return book.tab(name) if name else None
     for alias in kind.aliases:
         if header_key(alias) in by_key:
-            return by_key[header_key(alias)]
+            return book.tab(by_key[header_key(alias)])
     return None
 
 
@@ -132,15 +133,39 @@ def require_tab(book: Book, kind: TabKind, configured: str = "") -> Tab:
     tab = find_tab(book, kind, configured)
     if tab is None:
         aliases = [configured] if configured else list(kind.aliases[:3])
-        raise MissingTab(kind.name, aliases, [n for n in book.tabs if n not in OWNED_TABS])
+        raise MissingTab(kind.name, aliases, [n for n in book.names if n not in OWNED_TABS])
     return tab
 
 
-@dataclass
 class Record:
-    row: int  # sheet row number
-    values: dict[str, Cell]  # canonical field -> cell
-    cells: list[Cell]  # the whole row as read
+    """One owner row: its sheet row number, its cells, and its cells by canonical field.
+
+    The field -> column map is shared by every row of a tab (no dict per row: books
+    have hundreds of thousands of orders).
+    """
+
+    __slots__ = ("row", "cells", "_cols")
+
+    def __init__(self, row: int, cells: list[Cell], cols: dict[str, int]):
+        self.row = row  # sheet row number
+        self.cells = cells  # the whole row as read
+        self._cols = cols  # canonical field -> 0-based index
+
+    @property
+    def values(self) -> Record:
+        return self
+
+    def get(self, fieldname: str, default: Cell = "") -> Cell:
+        i = self._cols.get(fieldname)
+        if i is None:
+            return default
+        return self.cells[i] if i < len(self.cells) else ""
+
+    def __getitem__(self, fieldname: str) -> Cell:
+        return self.get(fieldname)
+
+    def __contains__(self, fieldname: str) -> bool:
+        return fieldname in self._cols
 
 
 @dataclass
@@ -219,19 +244,20 @@ def map_tab(tab: Tab, kind: TabKind) -> Mapped:
             aliases = [a for f in fields for a in f.aliases[:2]]
             raise MissingColumn(tab.name, wanted, aliases, headers)
     records = []
-    data_cols = {i for row in tab.rows[hrow:] for i, c in enumerate(row, 1) if c != ""}
-    for col in sorted(data_cols - set(owned.values())):
-        if col > len(headers) or not headers[col - 1]:
+    unnamed = [c for c in range(1, tab.width + 1)
+               if (c > len(headers) or not headers[c - 1]) and c not in owned.values()]
+    for col in unnamed:
+        if any(len(row) >= col and row[col - 1] != "" for row in tab.rows[hrow:]):
             msg, fix = message("header-missing", detail=col_letter(col), other=hrow)
             issues.append(Issue("header-missing", tab.name, hrow, "", "", msg, fix,
                                 f"header:{col}", col))
+    owned_idx = [c - 1 for c in owned.values()]
+    fields = {name: col - 1 for name, col in columns.items()}
+    error_rows = {r for r, _ in tab.errors}
     for r, cells in enumerate(tab.rows[hrow:], start=hrow + 1):
-        skip = set(owned.values())
-        if not any(c != "" for i, c in enumerate(cells, 1) if i not in skip) and not any(
-            (r, c) in tab.errors for c in range(1, len(cells) + 1)
-        ):
-            continue
-        values = {name: (cells[col - 1] if col <= len(cells) else "")
-                  for name, col in columns.items()}
-        records.append(Record(r, values, cells))
+        n = len(cells)
+        filled = n - cells.count("") - sum(1 for i in owned_idx if i < n and cells[i] != "")
+        if not filled and r not in error_rows:
+            continue  # a blank row (crmsheets' own cells do not make a row the owner's)
+        records.append(Record(r, cells, fields))
     return Mapped(tab, kind, hrow, headers, columns, owned, records, issues)

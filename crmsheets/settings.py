@@ -72,7 +72,8 @@ class Settings:
 def read_settings(book: Book) -> Settings:
     settings = Settings()
     keys = {header_key(n) for n in SETTINGS_TAB}
-    tab = next((t for n, t in book.tabs.items() if header_key(n) in keys), None)
+    name = next((n for n in book.names if header_key(n) in keys), None)
+    tab = book.tab(name) if name else None
     if tab is None:
         return settings
     settings.tab = tab.name

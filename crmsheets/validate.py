@@ -39,6 +39,7 @@ class Checker:
 
 
 _FORMULA_LIKE = re.compile(r"^\s*(=|@|[+\-]\s*[A-Za-z_]+\s*\()")
+_SUSPECT_START = frozenset("=@+- \t\r\n")
 
 
 def cell_checks(mapped: Mapped, record_key, issues: list[Issue]) -> None:
@@ -53,7 +54,11 @@ def cell_checks(mapped: Mapped, record_key, issues: list[Issue]) -> None:
                       _header(mapped, c))
     for rec in mapped.records:
         for c, value in enumerate(rec.cells, start=1):
-            if not isinstance(value, str) or c in owned or not value:
+            # Cheap first test: this loop sees every cell of the tab.
+            if type(value) is not str or not value or (
+                    value[0] not in _SUSPECT_START and len(value) <= EXCEL_MAX_TEXT):
+                continue
+            if c in owned:
                 continue
             if _FORMULA_LIKE.match(value):
                 check.add("formula-text", rec, None, value, record_key(rec), c, _header(mapped, c))
@@ -96,6 +101,8 @@ def check_phone(check: Checker, rec: Record, fieldname: str, key: str, region: s
 def check_date(check: Checker, rec: Record, fieldname: str, key: str,
                settings: Settings, required: bool) -> dt.date | None:
     value = rec.values.get(fieldname, "")
+    if type(value) is dt.date:  # a real date cell: nothing to parse
+        return value
     if value == "":
         if required:
             check.add("required-missing", rec, fieldname, value, key)

@@ -4,7 +4,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crmsheets import normalize
@@ -115,3 +115,24 @@ def test_amount_text_round_trip(value):
     assert normalize.amount(as_text).value == value
     european = as_text.replace(",", " ").replace(".", ",").replace(" ", ".")
     assert normalize.amount(european + " €").value == value
+
+
+@settings(max_examples=600)
+@given(st.one_of(st.emails(), st.from_regex(
+    r"[a-zA-Z0-9._%+!#-]{1,20}@[a-zA-Z0-9.-]{1,20}\.[a-zA-Z]{2,6}", fullmatch=True)))
+def test_email_fast_path_agrees_with_email_validator(address):
+    """Plain addresses skip email-validator for speed: it must give the same answer."""
+    from email_validator import EmailNotValidError, validate_email
+
+    normalize.email.cache_clear()
+    ours = normalize.email(address)
+    try:
+        theirs = validate_email(address, check_deliverability=False).normalized.lower()
+    except EmailNotValidError:
+        theirs = None
+    if theirs is None:
+        assert not ours.ok
+    elif ours.ok:
+        assert ours.normal == theirs
+    else:
+        assert ours.fix  # only our typo check may turn down an address it accepts

@@ -81,23 +81,35 @@ class ExcelBook:
             raise BookUnreadable(exc.why, self.location) from None
         except Exception as exc:  # calamine raises its own error types
             raise BookUnreadable(f"it is not a valid workbook ({exc})", self.location) from None
-        tabs = {}
-        for meta in calamine.sheets_metadata:
-            if meta.typ != SheetTypeEnum.WorkSheet:
-                continue
-            try:
-                sheet = calamine.get_sheet_by_name(meta.name)
-                rows = sheet.to_python(skip_empty_area=False)
-                merged = [((a + 1, b + 1), (c + 1, d + 1))
-                          for (a, b), (c, d) in (sheet.merged_cell_ranges or [])]
-            except Exception as exc:  # a damaged sheet: name it
-                raise BookUnreadable(f"its tab {meta.name} cannot be read ({exc})",
-                                     self.location) from None
-            ref = self._sheets.get(meta.name)
-            errors = xlsxml.error_cells(self._text(ref.part)) if ref and ref.part else {}
-            tabs[meta.name] = Tab(meta.name, rows, errors,
-                                  meta.visible != SheetVisibleEnum.Visible, merged)
-        return Book(self.location, tabs)
+        self._calamine = calamine
+        self._meta = {m.name: m for m in calamine.sheets_metadata
+                      if m.typ == SheetTypeEnum.WorkSheet}
+        return Book(self.location, names=list(self._meta), load=self._load_tab)
+
+    def _load_tab(self, name: str) -> Tab:
+        meta = self._meta[name]
+        try:
+            sheet = self._calamine.get_sheet_by_name(name)
+            rows = sheet.to_python(skip_empty_area=False)
+            merged = [((a + 1, b + 1), (c + 1, d + 1))
+                      for (a, b), (c, d) in (sheet.merged_cell_ranges or [])]
+        except Exception as exc:  # a damaged sheet: name it
+            raise BookUnreadable(f"its tab {name} cannot be read ({exc})", self.location) from None
+        ref = self._sheets.get(name)
+        errors = {}
+        if ref and ref.part and self._mentions(ref.part, b't="e"'):
+            errors = xlsxml.error_cells(self._text(ref.part))
+        return Tab(name, rows, errors, meta.visible != SheetVisibleEnum.Visible, merged)
+
+    def _mentions(self, part: str, needle: bytes) -> bool:
+        """Does the part contain `needle`? Read in chunks: sheets can be large."""
+        tail = b""
+        with self._zip.open(part) as fh:
+            while chunk := fh.read(1 << 22):
+                if needle in tail + chunk[: len(needle)] or needle in chunk:
+                    return True
+                tail = chunk[-len(needle):]
+        return False
 
     def _text(self, part: str) -> str:
         return self._zip.read(part).decode("utf-8")

@@ -12,7 +12,7 @@ from ..model import Book, Tab, WritePlan
 
 class MemoryBook:
     def __init__(self, book: Book):
-        self.book = book
+        self.book = Book(book.source, book.tabs)  # every tab read now, held as plain data
         self.location = book.source
         self.writes = 0
 
@@ -37,11 +37,11 @@ def _put(tab: Tab, row: int, col: int, value: object) -> None:
 def apply_plan(book: Book, plan: WritePlan) -> None:
     """What a plan means, in plain data: owned cells set, owned tabs replaced whole."""
     for cw in plan.columns:
-        tab = book.tabs[cw.tab]
+        tab = book.tab(cw.tab)
         if cw.new:
             _put(tab, cw.header_row, cw.col, cw.header)
         for row, value in cw.cells.items():
             _put(tab, row, cw.col, value)
     for tw in plan.tabs:
         rows = [list(tw.header)] + [list(r) for r in tw.rows]
-        book.tabs[tw.name] = Tab(tw.name, rows, hidden=tw.hidden)
+        book.put(Tab(tw.name, rows, hidden=tw.hidden))

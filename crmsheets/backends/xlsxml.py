@@ -253,7 +253,6 @@ def set_column(xml: str, col: int, cells: dict[int, Cell], header_row: int,
     if m is None:
         raise BookUnreadable("a worksheet part has no sheetData")
     body = m.group(2) or ""
-    row_re = re.compile(r"<" + p + r"row\b([^>]*?)(/>|>(.*?)</" + p + r"row>)", re.S)
     cell_re = re.compile(r"<" + p + r"c\b([^>]*?)(?:/>|>.*?</" + p + r"c>)", re.S)
     letter = col_letter(col)
     if header is not None:
@@ -266,23 +265,37 @@ def set_column(xml: str, col: int, cells: dict[int, Cell], header_row: int,
         style = header_style if r == header_row and header is not None else None
         return f'<{p}row r="{r}">{cell_xml(f"{letter}{r}", targets[r], style, p)}</{p}row>'
 
+    ref_re = re.compile(r"<" + p + r"c\b[^>]*?\sr=\"([A-Z]+)\d+\"")
+    cell_open = f"<{p}c"
     pending = sorted(targets)
     pi = 0
-    for rm in row_re.finditer(body):
-        attrs = rm.group(1)
+    for start, tag_end, end, inner_end in _rows(body, p):
+        attrs = body[start + len(p) + 4: tag_end - (2 if inner_end is None else 1)]
         rnum = int(_attr(attrs, "r") or prev_row + 1)
         prev_row = rnum
         while pi < len(pending) and pending[pi] < rnum:
-            out.append(body[pos:rm.start()])
-            pos = rm.start()
+            out.append(body[pos:start])
+            pos = start
             out.append(new_row(pending[pi]))
             pi += 1
         if pi < len(pending) and pending[pi] == rnum:
             pi += 1
         else:
             continue
-        out.append(body[pos:rm.start()])
-        inner = rm.group(3) or ""
+        out.append(body[pos:start])
+        inner = body[tag_end:inner_end] if inner_end is not None else ""
+        row_tag = _row_tag(attrs, p, col)
+        refs = ref_re.findall(inner)
+        last = refs[-1] if refs else ""
+        # Cells come in column order, so the last one tells whether `col` is past them all.
+        if refs and len(refs) == inner.count(cell_open) and \
+                (len(last), last) < (len(letter), letter) and \
+                not (rnum == header_row and header is not None):
+            # The usual case: the owned column is right of every cell in the row.
+            out.append(row_tag + inner + cell_xml(f"{letter}{rnum}", targets[rnum], None, p)
+                       + f"</{p}row>")
+            pos = end
+            continue
         cells_out, placed, prev_col, last_style = [], False, 0, None
         for cm in cell_re.finditer(inner):
             ref = _attr(cm.group(1), "r")
@@ -302,20 +315,46 @@ def set_column(xml: str, col: int, cells: dict[int, Cell], header_row: int,
         if not placed:
             style = last_style if rnum == header_row and header is not None else None
             cells_out.append(cell_xml(f"{letter}{rnum}", targets[rnum], style, p))
-        row_tag = f"<{p}row{attrs}>"
-        spans = _attr(attrs, "spans")
-        if spans and ":" in spans:
-            lo, hi = (int(x) for x in spans.split(":"))
-            if not lo <= col <= hi:
-                row_tag = _set_attr(row_tag, "spans", f"{min(lo, col)}:{max(hi, col)}")
         out.append(row_tag + "".join(cells_out) + f"</{p}row>")
-        pos = rm.end()
+        pos = end
     out.append(body[pos:])
     out.extend(new_row(r) for r in pending[pi:])
     new_body = "".join(out)
     start = m.start() + len(re.match(r"<" + p + r"sheetData\b[^>]*?(?=/?>)", m.group(0)).group(0))
     new_xml = xml[:start] + ">" + new_body + f"</{p}sheetData>" + xml[m.end():]
     return _widen(new_xml, p, col, max(targets, default=header_row), width if header else None)
+
+
+def _rows(body: str, p: str):
+    """(start, end of start tag, end, end of content or None) of each row element.
+    Plain string searches: this runs over every row of the owner's biggest tab."""
+    open_tag, close = f"<{p}row", f"</{p}row>"
+    i = body.find(open_tag)
+    while i >= 0:
+        if body[i + len(open_tag)] not in " \t\r\n>/":
+            i = body.find(open_tag, i + 1)
+            continue
+        j = body.find(">", i) + 1
+        if body[j - 2] == "/":
+            yield i, j, j, None
+            i = body.find(open_tag, j)
+        else:
+            k = body.find(close, j)
+            if k < 0:
+                raise BookUnreadable("a worksheet part has a row that never ends")
+            yield i, j, k + len(close), k
+            i = body.find(open_tag, k + len(close))
+
+
+def _row_tag(attrs: str, p: str, col: int) -> str:
+    """The row's start tag, its spans hint widened to take in `col`."""
+    row_tag = f"<{p}row{attrs}>"
+    spans = _attr(attrs, "spans")
+    if spans and ":" in spans:
+        lo, hi = (int(x) for x in spans.split(":"))
+        if not lo <= col <= hi:
+            row_tag = _set_attr(row_tag, "spans", f"{min(lo, col)}:{max(hi, col)}")
+    return row_tag
 
 
 def _widen(xml: str, p: str, col: int, last_row: int, width: float | None) -> str:
