@@ -118,6 +118,8 @@ class TabWrite:
 
     def describe(self) -> str:
         verb = "rewrite" if self.exists else "add"
+        if self.hidden:
+            return f"{verb} hidden tab {self.name} (what crmsheets remembers between syncs)"
         return f"{verb} tab {self.name} ({len(self.rows)} rows)"
 
 

@@ -83,7 +83,8 @@ def email(value: str) -> EmailResult:
     try:
         info = validate_email(raw, check_deliverability=False)
     except EmailNotValidError as exc:
-        return EmailResult(False, problem=str(exc).rstrip("."), fix=_email_fix(raw))
+        why = str(exc).rstrip(".")
+        return EmailResult(False, problem=why[:1].lower() + why[1:], fix=_email_fix(raw))
     normal = info.normalized.lower()
     domain = normal.rsplit("@", 1)[1]
     if domain in _COMMON_DOMAIN_TYPOS:
@@ -213,7 +214,8 @@ def date(value: object, day_first: bool | None) -> DateResult:
         return DateResult(True, d) if d else DateResult(False, problem="no such day")
     if re.fullmatch(r"\d{5}(\.\d+)?", text) and SERIAL_MIN <= float(text) <= SERIAL_MAX:
         return date(float(text), day_first)
-    return DateResult(False, problem="it is not a date crmsheets can read")
+    return DateResult(False, problem="crmsheets reads dates like 2025-04-03, 3/4/2025 or "
+                      "3 Apr 2025")
 
 
 def to_serial(d: dt.date) -> int:
@@ -265,7 +267,8 @@ def amount(value: object) -> AmountResult:
     if text.startswith("+"):
         text = text[1:]
     if not re.fullmatch(r"[\d.,]+", text or "x"):
-        return AmountResult(False, problem="it is not an amount crmsheets can read")
+        return AmountResult(False, problem="crmsheets reads amounts like 1234.50, £1,234.50 "
+                            "or 1.234,50 €")
     number = _decimal_text(text)
     if number is None:
         return AmountResult(False, problem="its separators do not make one number")

@@ -1,0 +1,81 @@
+from __future__ import annotations
+
+import pytest
+
+from crmsheets.carryover import OwnedTabSpec, carry_over, is_ours, orphans, owner_input
+from crmsheets.errors import MissingColumn
+from crmsheets.model import Book, Tab
+from crmsheets.schema import CONTACTS, ORDERS, find_tab, header_key, map_tab
+from crmsheets.settings import read_settings
+
+
+@pytest.mark.parametrize("text, key", [
+    ("E-mail Address ", "emailaddress"), ("Order #", "ordernumber"), ("ZIP", "zip"),
+    ("Téléphone", "telephone"), ("Order No.", "ordernumber")])
+def test_header_key(text, key):
+    assert header_key(text) == key
+
+
+def test_aliases_any_order_title_row_and_owner_columns():
+    tab = Tab("Clients", [
+        ["My customer list 2025", "", "", ""],
+        ["Mobile", "Favourite tea", "Full name", "Email Address"],
+        ["07700 900123", "Assam", "Ada", "ada@example.com"],
+        ["", "", "", ""],
+        ["", "Earl Grey", "Bob", ""],
+    ])
+    mapped = map_tab(tab, CONTACTS)
+    assert mapped.header_row == 2
+    assert mapped.columns == {"phone": 1, "name": 3, "email": 4}
+    assert [r.row for r in mapped.records] == [3, 5]  # the blank row is skipped
+    assert mapped.records[0].get("email") == "ada@example.com"
+    assert "company" not in mapped.records[0] and mapped.records[0].get("company") == ""
+
+
+def test_customer_email_and_email_land_in_their_own_fields():
+    tab = Tab("Orders", [["Invoice", "Date", "Customer email", "Total", "Customer"]])
+    assert map_tab(tab, ORDERS).columns == {"order_id": 1, "order_date": 2,
+                                            "customer_email": 3, "amount": 4,
+                                            "customer_name": 5}
+
+
+def test_missing_required_column_names_what_was_found():
+    with pytest.raises(MissingColumn) as err:
+        map_tab(Tab("Orders", [["Invoice", "Customer email", "Total"]]), ORDERS)
+    assert str(err.value).startswith("Tab Orders has no Order date column")
+    assert "'Invoice', 'Customer email', 'Total'" in str(err.value)
+
+
+def test_tab_found_by_alias_or_setting():
+    book = Book("x", {"Sheet1": Tab("Sheet1", []), "My People": Tab("My People", []),
+                      "Customers": Tab("Customers", [])})
+    assert find_tab(book, CONTACTS).name == "Customers"
+    assert find_tab(book, CONTACTS, "my people").name == "My People"
+    assert find_tab(book, CONTACTS, "Nope") is None
+
+
+def test_settings_defaults_values_and_bad_values():
+    book = Book("x", {"Settings": Tab("Settings", [
+        ["Setting", "Value"], ["Default country", "uk"], ["Dates are day-first", "YES"],
+        ["Currency", "pounds"], ["Feedback after (days)", "7"], ["My own key", "kept"]])})
+    s = read_settings(book)
+    assert s.region == "GB" and s.day_first is True and s["Feedback after (days)"] == 7
+    assert s["Currency"] == ""  # the default, because "pounds" is not a code
+    [issue] = s.issues
+    assert (issue.code, issue.row, issue.column) == ("setting-invalid", 4, "Currency")
+    assert issue.message == ("Currency: 'pounds' is not a three-letter currency code; "
+                             "using nothing instead.")
+
+
+SPEC = OwnedTabSpec("Things", ("Status", "What", "Key"), key="Key", inputs=("Status",))
+
+
+def test_carry_over_by_key_whatever_the_order():
+    existing = Tab("Things", [["Status", "What", "Key"], ["", "b", "k2"], ["done", "a", "k1"],
+                              ["later", "gone", "k9"]])
+    assert is_ours(existing, SPEC)
+    previous = owner_input(existing, SPEC)
+    rows = carry_over([["", "a", "k1"], ["", "b", "k2"], ["", "c", "k3"]], SPEC, previous)
+    assert rows == [["done", "a", "k1"], ["", "b", "k2"], ["", "c", "k3"]]
+    assert orphans(rows, SPEC, previous) == ["k9"]
+    assert not is_ours(Tab("Things", [["Owner", "stuff"]]), SPEC)
