@@ -7,7 +7,7 @@ from pathlib import Path
 
 from .backends import open_backend
 from .sample import sample_book, starter
-from .sync import Result, run, sync
+from .sync import Result, cyclic_gc_paused, run, sync
 
 
 def init_book(path: str | Path, sample: bool = False,
@@ -26,4 +26,5 @@ def sync_book(location: str | Path, as_of: dt.date | None = None, dry_run: bool 
 
 
 def check_book(location: str | Path, as_of: dt.date | None = None) -> Result:
-    return run(open_backend(str(location)).read(), as_of)
+    with cyclic_gc_paused():
+        return run(open_backend(str(location)).read(), as_of)

@@ -8,8 +8,10 @@ tasks, dashboard) plug into STAGES between validation and the report.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 from collections import Counter
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from . import issues_tab
@@ -178,13 +180,28 @@ def run(book: Book, as_of: dt.date | None = None) -> Result:
     return Result(plan(ctx), ctx)
 
 
+@contextmanager
+def cyclic_gc_paused():
+    """A sync makes millions of small lists (one per row) that all live until it ends;
+    the cyclic collector would walk them again and again for nothing (a quarter of the
+    time of a 100k-contact sync). Nothing here makes reference cycles worth collecting."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def sync(backend: Backend, as_of: dt.date | None = None, dry_run: bool = False) -> Result:
     """Read, run every stage, and write what changed (unless dry_run)."""
     check_unlocked = getattr(backend, "check_unlocked", None)
     if check_unlocked and not dry_run:
         check_unlocked()
-    result = run(backend.read(), as_of)
-    if not dry_run and not result.plan.empty:
-        result.where = backend.apply(result.plan)
-        result.written = True
+    with cyclic_gc_paused():
+        result = run(backend.read(), as_of)
+        if not dry_run and not result.plan.empty:
+            result.where = backend.apply(result.plan)
+            result.written = True
     return result

@@ -14,6 +14,7 @@ import datetime as dt
 import hashlib
 import io
 import os
+import threading
 import zipfile
 from pathlib import Path
 
@@ -88,6 +89,13 @@ class ExcelBook:
 
     def _load_tab(self, name: str) -> Tab:
         meta = self._meta[name]
+        ref = self._sheets.get(name)
+        # Readers show error cells (#N/A...) as empty, so the sheet's XML is searched for
+        # them too. zlib lets go of the GIL: the search runs beside calamine's parse.
+        found: list[bool] = []
+        search = threading.Thread(target=lambda: found.append(
+            bool(ref and ref.part) and self._mentions(ref.part, b't="e"')))
+        search.start()
         try:
             sheet = self._calamine.get_sheet_by_name(name)
             rows = sheet.to_python(skip_empty_area=False)
@@ -95,10 +103,9 @@ class ExcelBook:
                       for (a, b), (c, d) in (sheet.merged_cell_ranges or [])]
         except Exception as exc:  # a damaged sheet: name it
             raise BookUnreadable(f"its tab {name} cannot be read ({exc})", self.location) from None
-        ref = self._sheets.get(name)
-        errors = {}
-        if ref and ref.part and self._mentions(ref.part, b't="e"'):
-            errors = xlsxml.error_cells(self._text(ref.part))
+        finally:
+            search.join()
+        errors = xlsxml.error_cells(self._text(ref.part)) if found and found[0] else {}
         return Tab(name, rows, errors, meta.visible != SheetVisibleEnum.Visible, merged)
 
     def _mentions(self, part: str, needle: bytes) -> bool:
