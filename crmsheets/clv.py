@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.optimize import minimize
-from scipy.special import gammaln, hyp2f1
+from scipy.special import digamma, gammaln, hyp2f1
 
 # A fit needs enough customers, and enough repeat buyers, to say anything.
 MIN_CUSTOMERS = 50
@@ -42,13 +42,25 @@ class BGNBD:
 
     def expected_purchases(self, t, x, t_x, T):
         """Expected purchases in the next t weeks, given each customer's history."""
+        return self.expected_purchases_by(np.atleast_1d(t), x, t_x, T)[0]
+
+    def expected_purchases_by(self, horizons, x, t_x, T) -> np.ndarray:
+        """expected_purchases for several horizons at once: one row per horizon."""
         x, t_x, T = (np.asarray(v, float) for v in (x, t_x, T))
         r, alpha, a, b = self.r, self.alpha, self.a, self.b
-        z = t / (alpha + T + t)
+        # hyp2f1 is the slow part, and it depends on (x, T) only: compute it once per
+        # distinct pair (T in whole days), not once per customer.
+        _, first, inverse = np.unique(x * 1e6 + np.round(T * 7), return_index=True,
+                                      return_inverse=True)
+        ux, uT = x[first], T[first]
+        alive = self.p_alive(x, t_x, T)
         head = (a + b + x - 1) / (a - 1)
-        tail = 1 - np.exp((r + x) * (np.log(alpha + T) - np.log(alpha + T + t))) * hyp2f1(
-            r + x, b + x, a + b + x - 1, z)
-        return head * tail * self.p_alive(x, t_x, T)
+        out = np.empty((len(horizons), len(x)))
+        for i, t in enumerate(horizons):
+            f = hyp2f1(r + ux, b + ux, a + b + ux - 1, t / (alpha + uT + t))[inverse]
+            tail = 1 - np.exp((r + x) * (np.log(alpha + T) - np.log(alpha + T + t))) * f
+            out[i] = head * tail * alive
+        return out
 
     def expected_cumulative(self, t):
         """E[X(t)]: expected repeat purchases of a new customer within t weeks."""
@@ -58,27 +70,61 @@ class BGNBD:
             r, b, a + b - 1, t / (alpha + t)))
 
 
-def _bgnbd_nll(params, x, t_x, T, weights):
+class _History:
+    """Customers' histories prepared for the likelihood: what depends only on x is kept
+    per distinct x (a few dozen values), the rest per customer."""
+
+    def __init__(self, x, t_x, T, weights):
+        self.x, self.t_x, self.T, self.w = x, t_x, T, weights
+        self.ux, self.ix = np.unique(x, return_inverse=True)
+        self.wx = np.bincount(self.ix, weights=weights)  # total weight per distinct x
+        self.repeat = x > 0
+        self.bx1 = np.where(self.repeat, x - 1, 0.0)  # b + x - 1 is only used where x > 0
+
+
+def _bgnbd_nll_grad(params, h: _History):
+    """Negative log-likelihood and its gradient in log-parameters (Fader et al. 2005,
+    equation 6): an analytic gradient makes the fit a few dozen evaluations."""
     r, alpha, a, b = np.exp(params)
-    a1 = gammaln(r + x) - gammaln(r) + r * np.log(alpha)
-    a2 = gammaln(a + b) + gammaln(b + x) - gammaln(b) - gammaln(a + b + x)
-    a3 = -(r + x) * np.log(alpha + T)
-    a4 = np.where(x > 0, np.log(a) - np.log(np.maximum(b + x - 1, 1e-12))
-                  - (r + x) * np.log(alpha + t_x), -np.inf)
-    return -np.dot(weights, a1 + a2 + np.logaddexp(a3, a4))
+    ux, wx = h.ux, h.wx
+    # Terms that depend on x only.
+    ll_x = (gammaln(r + ux) - gammaln(r) + gammaln(a + b) + gammaln(b + ux) - gammaln(b)
+            - gammaln(a + b + ux))
+    d_r_x = digamma(r + ux) - digamma(r)
+    d_ab = digamma(a + b) - digamma(a + b + ux)
+    d_b_x = d_ab + digamma(b + ux) - digamma(b)
+    # Terms per customer.
+    log_aT, log_atx = np.log(alpha + h.T), np.log(alpha + h.t_x)
+    rx = r + h.x
+    a3 = -rx * log_aT
+    a4 = np.where(h.repeat, np.log(a) - np.log(b + h.bx1) - rx * log_atx, -np.inf)
+    top = np.logaddexp(a3, a4)
+    w3, w4 = np.exp(a3 - top), np.exp(a4 - top)
+    ll = np.dot(wx, ll_x) + r * np.log(alpha) * h.w.sum() + np.dot(h.w, top)
+    g_r = np.dot(wx, d_r_x) + np.log(alpha) * h.w.sum() - np.dot(h.w, w3 * log_aT + w4 * log_atx)
+    g_alpha = r / alpha * h.w.sum() - np.dot(h.w, rx * (w3 / (alpha + h.T) + w4 / (alpha + h.t_x)))
+    g_a = np.dot(wx, d_ab) + np.dot(h.w, w4) / a
+    g_b = np.dot(wx, d_b_x) - np.dot(h.w, w4 / (b + h.bx1))
+    grad = np.array([g_r * r, g_alpha * alpha, g_a * a, g_b * b])
+    return -ll, -grad
+
+
+# Fits use at most this many customers, drawn at random (with a fixed seed): four
+# parameters are pinned down long before that, and scoring still covers everyone.
+MAX_FIT_CUSTOMERS = 100_000
 
 
 def fit_bgnbd(x, t_x, T) -> BGNBD:
-    """Maximum-likelihood fit. Customers with the same (x, t_x, T) are fitted once, with
-    a weight: a million customers have far fewer distinct histories."""
-    data = np.column_stack([np.asarray(v, float) for v in (x, t_x, T)])
-    uniq, counts = np.unique(data, axis=0, return_counts=True)
-    ux, ut, uT = uniq.T
-    result = minimize(_bgnbd_nll, np.zeros(4), args=(ux, ut, uT, counts.astype(float)),
-                      method="L-BFGS-B", bounds=[(-10, 10)] * 4)
+    """Maximum-likelihood fit of BG/NBD. Returns loglik nan when it did not converge."""
+    x, t_x, T = (np.asarray(v, float) for v in (x, t_x, T))
+    if len(x) > MAX_FIT_CUSTOMERS:
+        pick = np.random.default_rng(0).choice(len(x), MAX_FIT_CUSTOMERS, replace=False)
+        x, t_x, T = x[pick], t_x[pick], T[pick]
+    h = _History(x, t_x, T, np.ones(len(x)))
+    result = minimize(_bgnbd_nll_grad, np.zeros(4), args=(h,), jac=True, method="L-BFGS-B",
+                      bounds=[(-12, 12)] * 4)
     r, alpha, a, b = np.exp(result.x)
-    return BGNBD(r, alpha, a, b, -result.fun) if result.success else BGNBD(
-        r, alpha, a, b, float("nan"))
+    return BGNBD(r, alpha, a, b, -result.fun if result.success else float("nan"))
 
 
 @dataclass(frozen=True)
@@ -107,20 +153,20 @@ def fit_gamma_gamma(x, mean_spend) -> GammaGamma:
     """Fit on repeat buyers: x >= 1 purchases averaging mean_spend > 0."""
     x, m = np.asarray(x, float), np.asarray(mean_spend, float)
     keep = (x > 0) & (m > 0)
-    result = minimize(_gg_nll, np.zeros(3), args=(x[keep], m[keep]), method="L-BFGS-B",
+    x, m = x[keep], m[keep]
+    if len(x) > MAX_FIT_CUSTOMERS:
+        pick = np.random.default_rng(0).choice(len(x), MAX_FIT_CUSTOMERS, replace=False)
+        x, m = x[pick], m[pick]
+    result = minimize(_gg_nll, np.zeros(3), args=(x, m), method="L-BFGS-B",
                       bounds=[(-10, 10)] * 3)
     return GammaGamma(*np.exp(result.x))
 
 
-def clv(model: BGNBD, spend: GammaGamma, x, t_x, T, mean_spend, months: int,
-        monthly_discount: float):
-    """Expected value over the next `months`, discounted month by month."""
-    total = np.zeros(len(np.atleast_1d(x)))
-    weeks_per_month = 52.0 / 12.0
-    value = spend.expected_spend(x, mean_spend)
-    previous = 0.0
-    for month in range(1, months + 1):
-        cumulative = model.expected_purchases(month * weeks_per_month, x, t_x, T)
-        total += (cumulative - previous) * value / (1 + monthly_discount) ** month
-        previous = cumulative
-    return total
+def clv(model: BGNBD, value_per_purchase, x, t_x, T, months: int, monthly_discount: float):
+    """Expected value over the next `months`, discounted month by month: expected
+    purchases per month times the value of a purchase (GammaGamma.expected_spend)."""
+    weeks = np.arange(1, months + 1) * (52.0 / 12.0)
+    cumulative = model.expected_purchases_by(weeks, x, t_x, T)
+    per_month = np.diff(cumulative, axis=0, prepend=0.0)
+    discount = (1 + monthly_discount) ** -np.arange(1, months + 1)
+    return np.asarray(value_per_purchase, float) * (discount @ per_month)

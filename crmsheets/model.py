@@ -135,12 +135,22 @@ class WritePlan:
     def lines(self) -> list[str]:
         """The plan in words, for --dry-run and the summary."""
         out = []
-        for c in self.columns:
-            where = f"{c.tab}!{col_letter(c.col)}"
-            if c.new:
-                out.append(f"add column {c.header} to {c.tab} (column {col_letter(c.col)})")
-            if c.cells:
-                out.append(f"set {len(c.cells)} cells in {where} ({c.header})")
+        for tab in dict.fromkeys(c.tab for c in self.columns):
+            columns = [c for c in self.columns if c.tab == tab]
+            new = [c for c in columns if c.new]
+            if len(new) == 1:
+                out.append(f"add column {new[0].header} to {tab} "
+                           f"(column {col_letter(new[0].col)})")
+            elif new:
+                out.append(f"add {len(new)} columns to {tab} ({col_letter(new[0].col)} to "
+                           f"{col_letter(new[-1].col)}: {', '.join(c.header for c in new)})")
+            changed = [c for c in columns if c.cells]
+            cells = sum(len(c.cells) for c in changed)
+            if len(changed) == 1:
+                c = changed[0]
+                out.append(f"set {cells:,} cells in {tab}!{col_letter(c.col)} ({c.header})")
+            elif changed:
+                out.append(f"set {cells:,} cells in {len(changed)} crmsheets columns of {tab}")
         out.extend(t.describe() for t in self.tabs)
         return out
 

@@ -189,7 +189,11 @@ def read_orders(mapped: Mapped, settings: Settings, index: ContactIndex, as_of: 
                     check.add("amount-negative", rec, "amount", raw_amount, key)
                 # The amount's own text ("12.00 USD") beats the Currency column.
                 expected = currency or settings["Currency"]
-                if parsed.currency and expected and parsed.currency != expected:
+                named = parsed.currency or currency
+                if named and settings["Currency"] and named != settings["Currency"]:
+                    check.add("amount-currency", rec, "amount", raw_amount, key,
+                              detail=named, other=settings["Currency"])
+                elif parsed.currency and expected and parsed.currency != expected:
                     check.add("amount-currency", rec, "amount", raw_amount, key,
                               detail=parsed.currency, other=expected)
                 currency = parsed.currency or currency

@@ -110,10 +110,15 @@ def sample_book(end: dt.date, customers: int = 300, seed: int = 7) -> list[TabSp
     statuses = ["paid"] * 6 + ["shipped"] * 12 + ["refunded", "cancelled"]
     order_rows = []
     for p in people:
-        habit = rnd.choices([1, 2, 4, 8, 16, 30], [25, 20, 20, 15, 12, 8])[0]
+        # Each customer buys at their own pace until, one day, they quietly stop.
+        per_year = rnd.choice([1, 2, 4, 6, 10, 16])
         first_day = (p["since"] - start).days
-        for _ in range(habit):
-            day = start + dt.timedelta(days=rnd.randint(first_day, 3 * 365))
+        last_day = min(3 * 365, first_day + int(rnd.expovariate(1 / 900)))
+        days = [first_day]
+        while days[-1] < last_day:
+            days.append(days[-1] + max(1, int(rnd.expovariate(per_year / 365))))
+        for offset in days[:-1] if len(days) > 1 else days:
+            day = start + dt.timedelta(days=offset)
             item, price = rnd.choice(products)
             qty = rnd.choice([1, 1, 1, 2, 3])
             order_rows.append([day, p["email"], p["name"], round(price * qty, 2), "GBP",

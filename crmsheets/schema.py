@@ -108,13 +108,21 @@ SETTINGS_TAB = ("Settings", "Config", "Configuration", "Options")
 
 # Columns crmsheets owns on the owner's tabs: named here, added at the right-hand end.
 CRM_ID = "CRM ID"
-OWNED_COLUMNS = {CONTACTS.name: (CRM_ID,)}
+# The loyalty stage's columns, in the order they are added. The "CRM" prefix keeps them
+# apart from any column of the owner's.
+LOYALTY_COLUMNS = (
+    "CRM first order", "CRM last order", "CRM orders", "CRM total spent", "CRM average order",
+    "CRM days since last order", "CRM R", "CRM F", "CRM M", "CRM segment", "CRM P(active)",
+    "CRM expected purchases", "CRM expected value", "CRM loyalty score",
+)
+OWNED_COLUMNS = {CONTACTS.name: (CRM_ID, *LOYALTY_COLUMNS)}
 
 # Tabs crmsheets owns and rewrites. The hidden state tab remembers what must outlive
 # a sync (the next CRM ID, so that an ID is never reused).
 ISSUES_TAB = "Issues"
+LOYALTY_TAB = "Loyalty"
 STATE_TAB = "_crmsheets"
-OWNED_TABS = (ISSUES_TAB, STATE_TAB)
+OWNED_TABS = (ISSUES_TAB, LOYALTY_TAB, STATE_TAB)
 
 
 def find_tab(book: Book, kind: TabKind, configured: str = "") -> Tab | None:

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from . import issues_tab
+from . import issues_tab, loyalty, loyalty_tab
 from .backends import Backend
 from .carryover import OwnedTabSpec, is_ours, same_content
 from .errors import TabNameTaken
@@ -64,6 +64,7 @@ class Context:
     ids: IdAllocator = field(default_factory=lambda: IdAllocator(1))
     new_ids: dict[int, str] = field(default_factory=dict)  # sheet row -> ID given this sync
     notes: list[str] = field(default_factory=list)
+    loyalty: loyalty.Loyalty | None = None
 
 
 def stage_read(ctx: Context) -> None:
@@ -93,6 +94,19 @@ def stage_read(ctx: Context) -> None:
         setattr(ctx, target, reader(mapped, s, index, ctx.as_of, ctx.issues))
 
 
+def stage_loyalty(ctx: Context) -> None:
+    """RFM scores, segments and purchase-model figures per contact; the Loyalty tab."""
+    if ORDERS.name not in ctx.mapped:
+        return
+    loy = loyalty.compute(ctx.contacts, ctx.orders, ctx.settings, ctx.as_of)
+    for header, cells in loyalty_tab.contact_cells(loy, ctx.contacts).items():
+        ctx.owned_cells[(CONTACTS.name, header)] = cells
+    _owned_tab(ctx.book, loyalty_tab.SPEC)
+    contacts_tab = ctx.mapped[CONTACTS.name].tab.name
+    ctx.owned_tabs.append(loyalty_tab.build(loy, ctx.contacts, contacts_tab, ctx.as_of))
+    ctx.loyalty = loy
+
+
 def stage_issues(ctx: Context) -> None:
     """The Issues tab, with the owner's Status carried over."""
     existing = _owned_tab(ctx.book, issues_tab.SPEC)
@@ -105,8 +119,9 @@ def stage_state(ctx: Context) -> None:
     ctx.owned_tabs.append(TabWrite(STATE_TAB, list(STATE.header), rows, [20, 12], hidden=True))
 
 
-# The pipeline. Later stages slot in before stage_issues: dedupe, loyalty, tasks, report.
-STAGES: list[Callable[[Context], None]] = [stage_read, stage_issues, stage_state]
+# The pipeline. Later stages slot in before stage_issues: dedupe before loyalty; tasks
+# and the dashboard after it.
+STAGES: list[Callable[[Context], None]] = [stage_read, stage_loyalty, stage_issues, stage_state]
 
 
 def _owned_tab(book: Book, spec: OwnedTabSpec):
@@ -130,8 +145,8 @@ def plan(ctx: Context) -> WritePlan:
         mapped = ctx.mapped[kind]
         col = mapped.owned.get(header)
         new = col is None
-        if new:
-            col = max(mapped.last_col, len(mapped.headers)) + 1
+        if new:  # right of everything the owner has, and of crmsheets' other columns
+            col = max(mapped.last_col, len(mapped.headers), *mapped.owned.values()) + 1
             mapped.owned[header] = col
         changed = {row: v for row, v in cells.items()
                    if new or text_of(mapped.tab.cell(row, col)) != text_of(v)}

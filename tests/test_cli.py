@@ -71,7 +71,7 @@ def test_sync_writes_crm_ids_and_issues_then_nothing(shop):
     first = run_cli("sync", shop, "--as-of", AS_OF)
     assert first.exit_code == 0, first.output
     assert first.output.splitlines()[0] == f"Synced {shop} (as of {AS_OF})"
-    assert "add column CRM ID to Contacts (column M)" in first.output
+    assert "add 15 columns to Contacts (M to AA: CRM ID, CRM first order," in first.output
     contacts = values(shop, "Contacts")
     assert contacts[0][12] == "CRM ID"
     ids = [r[12] for r in contacts[1:]]
@@ -201,7 +201,7 @@ def test_dry_run_prints_the_plan_and_writes_nothing(shop):
     before = shop.read_bytes()
     result = run_cli("sync", shop, "--dry-run", "--as-of", AS_OF)
     assert result.exit_code == 0
-    assert "would write: add column CRM ID to Contacts (column M)" in result.output
+    assert "would write: add 15 columns to Contacts (M to AA: CRM ID," in result.output
     assert shop.read_bytes() == before
     assert not (shop.parent / "crmsheets-backups").exists()
 

@@ -178,17 +178,19 @@ class ExcelBook:
                 texts[part] = self._text(part)
             return texts[part]
 
+        styles = xlsxml.Styles()
+        dated = any(isinstance(v, dt.date) for cw in plan.columns for v in cw.cells.values())
+        if plan.tabs or dated:
+            styles_part = self._styles_part()
+            if styles_part:
+                texts[styles_part], styles = xlsxml.ensure_styles(text(styles_part))
         for cw in plan.columns:
             part = self._sheets[cw.tab].part
             if cw.cells or cw.new:
                 texts[part] = xlsxml.set_column(text(part), cw.col, cw.cells, cw.header_row,
-                                                cw.header if cw.new else None)
+                                                cw.header if cw.new else None,
+                                                date_style=styles.date)
         if plan.tabs:
-            styles_part = self._styles_part()
-            if styles_part:
-                texts[styles_part], styles = xlsxml.ensure_styles(text(styles_part))
-            else:
-                styles = xlsxml.Styles()
             wb, rels = self._wb_path, xlsxml.rels_part(self._wb_path)
             taken = set(self._parts)
             for tw in plan.tabs:

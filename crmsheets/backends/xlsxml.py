@@ -243,7 +243,7 @@ def error_cells(xml: str) -> dict[tuple[int, int], str]:
 # ---- owned columns on an owner's sheet ----------------------------------------------
 
 def set_column(xml: str, col: int, cells: dict[int, Cell], header_row: int,
-               header: str | None, width: float = 12) -> str:
+               header: str | None, width: float = 12, date_style: int = 0) -> str:
     """Write `cells` (sheet row -> value) into column `col`, and the header cell when
     `header` is given (a new column). Every other byte of the sheet stays as it was."""
     p = _prefix(xml, "worksheet")
@@ -263,7 +263,7 @@ def set_column(xml: str, col: int, cells: dict[int, Cell], header_row: int,
 
     def new_row(r: int) -> str:
         style = header_style if r == header_row and header is not None else None
-        return f'<{p}row r="{r}">{cell_xml(f"{letter}{r}", targets[r], style, p)}</{p}row>'
+        return f'<{p}row r="{r}">{cell_xml(f"{letter}{r}", targets[r], style, p, date_style)}</{p}row>'
 
     ref_re = re.compile(r"<" + p + r"c\b[^>]*?\sr=\"([A-Z]+)\d+\"")
     cell_open = f"<{p}c"
@@ -292,7 +292,7 @@ def set_column(xml: str, col: int, cells: dict[int, Cell], header_row: int,
                 (len(last), last) < (len(letter), letter) and \
                 not (rnum == header_row and header is not None):
             # The usual case: the owned column is right of every cell in the row.
-            out.append(row_tag + inner + cell_xml(f"{letter}{rnum}", targets[rnum], None, p)
+            out.append(row_tag + inner + cell_xml(f"{letter}{rnum}", targets[rnum], None, p, date_style)
                        + f"</{p}row>")
             pos = end
             continue
@@ -303,18 +303,18 @@ def set_column(xml: str, col: int, cells: dict[int, Cell], header_row: int,
             prev_col = c
             if c == col:
                 style = _attr(cm.group(1), "s")
-                cells_out.append(cell_xml(f"{letter}{rnum}", targets[rnum], style, p))
+                cells_out.append(cell_xml(f"{letter}{rnum}", targets[rnum], style, p, date_style))
                 placed = True
                 continue
             if c > col and not placed:
-                cells_out.append(cell_xml(f"{letter}{rnum}", targets[rnum], None, p))
+                cells_out.append(cell_xml(f"{letter}{rnum}", targets[rnum], None, p, date_style))
                 placed = True
             if c < col:
                 last_style = _attr(cm.group(1), "s")
             cells_out.append(cm.group(0))
         if not placed:
             style = last_style if rnum == header_row and header is not None else None
-            cells_out.append(cell_xml(f"{letter}{rnum}", targets[rnum], style, p))
+            cells_out.append(cell_xml(f"{letter}{rnum}", targets[rnum], style, p, date_style))
         out.append(row_tag + "".join(cells_out) + f"</{p}row>")
         pos = end
     out.append(body[pos:])
