@@ -142,11 +142,17 @@ class GammaGamma:
         return np.where(x > 0, own, population)
 
 
-def _gg_nll(params, x, m):
+def _gg_nll_grad(params, x, m):
+    """Negative log-likelihood of Gamma-Gamma and its gradient in log-parameters."""
     p, q, v = np.exp(params)
-    return -np.sum(gammaln(p * x + q) - gammaln(p * x) - gammaln(q) + q * np.log(v)
-                   + (p * x - 1) * np.log(m) + (p * x) * np.log(x)
-                   - (p * x + q) * np.log(x * m + v))
+    px, xm_v = p * x, x * m + v
+    ll = np.sum(gammaln(px + q) - gammaln(px) - gammaln(q) + q * np.log(v)
+                + (px - 1) * np.log(m) + px * np.log(x) - (px + q) * np.log(xm_v))
+    dig = digamma(px + q)
+    g_p = np.sum(x * (dig - digamma(px) + np.log(m) + np.log(x) - np.log(xm_v)))
+    g_q = np.sum(dig - digamma(q) + np.log(v) - np.log(xm_v))
+    g_v = np.sum(q / v - (px + q) / xm_v)
+    return -ll, -np.array([g_p * p, g_q * q, g_v * v])
 
 
 def fit_gamma_gamma(x, mean_spend) -> GammaGamma:
@@ -157,7 +163,7 @@ def fit_gamma_gamma(x, mean_spend) -> GammaGamma:
     if len(x) > MAX_FIT_CUSTOMERS:
         pick = np.random.default_rng(0).choice(len(x), MAX_FIT_CUSTOMERS, replace=False)
         x, m = x[pick], m[pick]
-    result = minimize(_gg_nll, np.zeros(3), args=(x, m), method="L-BFGS-B",
+    result = minimize(_gg_nll_grad, np.zeros(3), args=(x, m), jac=True, method="L-BFGS-B",
                       bounds=[(-10, 10)] * 3)
     return GammaGamma(*np.exp(result.x))
 

@@ -74,7 +74,10 @@ class Loyalty:
     model_note: str
     excluded: Counter = field(default_factory=Counter)  # reason -> orders not counted
     currency: str = ""
-    counted: list[Order] = field(default_factory=list)
+    # The counted orders as arrays: customer (index into crm_ids), day (ordinal), amount.
+    order_customer: np.ndarray = field(default_factory=lambda: np.zeros(0, int))
+    order_day: np.ndarray = field(default_factory=lambda: np.zeros(0, int))
+    order_amount: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
 
 def counted_orders(orders: list[Order], settings: Settings) -> tuple[list[Order], str, Counter]:
@@ -170,7 +173,7 @@ def compute(contacts: list[Contact], orders: list[Order], settings: Settings,
         ids, [dt.date.fromordinal(int(d)) for d in first],
         [dt.date.fromordinal(int(d)) for d in last], orders_n, total, recency, r, f, m,
         segment, score, p_active, expected, value)
-    return Loyalty(figures, model, spend_model, note, excluded, currency, counted)
+    return Loyalty(figures, model, spend_model, note, excluded, currency, cust, day, amount)
 
 
 def _fit(x, t_x, T, mean_repeat) -> tuple[clv.BGNBD | None, clv.GammaGamma | None, str]:

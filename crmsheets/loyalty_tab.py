@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-import math
+
+import numpy as np
 
 from .carryover import OwnedTabSpec
 from .issues_tab import sheet_ref
@@ -18,68 +19,65 @@ SPEC = OwnedTabSpec(LOYALTY_TAB, ("Measure", "Value", "How it is counted"), key=
                     inputs=())
 
 
-def _num(value: float, places: int) -> Cell:
-    return "" if value is None or math.isnan(value) else round(float(value), places)
+def _rounded(values: np.ndarray, places: int) -> list[Cell]:
+    """Rounded numbers as plain Python values, "" where there is none (nan)."""
+    out = np.round(values.astype(float), places).tolist()
+    return ["" if v != v else v for v in out]
 
 
 def contact_cells(loy: Loyalty, contacts: list[Contact]) -> dict[str, dict[int, Cell]]:
     """header -> {sheet row: value} for every contact row (blank without orders)."""
     c = loy.customers
     at = {cid: i for i, cid in enumerate(c.crm_ids)}
-    out: dict[str, dict[int, Cell]] = {h: {} for h in COLUMNS}
-    for contact in contacts:
-        i = at.get(contact.crm_id)
-        if i is None:
-            for h in COLUMNS:
-                out[h][contact.row] = ""
-            continue
-        values = (
-            c.first[i], c.last[i], int(c.orders[i]), _num(c.total[i], 2),
-            _num(c.total[i] / c.orders[i], 2), int(c.recency_days[i]), int(c.r[i]), int(c.f[i]),
-            int(c.m[i]), c.segment[i], _num(c.p_active[i], 2), _num(c.expected_purchases[i], 2),
-            _num(c.expected_value[i], 2), int(c.score[i]),
-        )
-        for h, v in zip(COLUMNS, values, strict=True):
-            out[h][contact.row] = v
+    columns = (
+        c.first, c.last, c.orders.tolist(), _rounded(c.total, 2),
+        _rounded(c.total / np.maximum(c.orders, 1), 2), c.recency_days.tolist(), c.r.tolist(),
+        c.f.tolist(), c.m.tolist(), c.segment, _rounded(c.p_active, 2),
+        _rounded(c.expected_purchases, 2), _rounded(c.expected_value, 2), c.score.tolist(),
+    )
+    out: dict[str, dict[int, Cell]] = {}
+    for header, column in zip(COLUMNS, columns, strict=True):
+        cells = out[header] = {}
+        for contact in contacts:
+            i = at.get(contact.crm_id)
+            cells[contact.row] = "" if i is None else column[i]
     return out
 
 
 def business_rows(loy: Loyalty, as_of: dt.date) -> list[list[Cell]]:
     """The business figures: (measure, value, how it is counted)."""
     c = loy.customers
+    n = len(c.crm_ids)
     today = as_of.toordinal()
-    year_ago, two_years_ago = today - 365, today - 730
-    this_year: dict[str, set[int]] = {}
-    last_year: set[str] = set()
-    revenue_year = 0.0
-    for o in loy.counted:
-        d = o.date.toordinal()
-        if d > year_ago:
-            this_year.setdefault(o.crm_id, set()).add(d)
-            revenue_year += float(o.amount)
-        elif d > two_years_ago:
-            last_year.add(o.crm_id)
-    buyers = len(this_year)
-    repeaters = sum(1 for days in this_year.values() if len(days) > 1)
-    returned = len(last_year & set(this_year))
+    this_year = loy.order_day > today - 365
+    last_year = ~this_year & (loy.order_day > today - 730)
+    bought_now = np.bincount(loy.order_customer[this_year], minlength=n) > 0
+    bought_before = np.bincount(loy.order_customer[last_year], minlength=n) > 0
+    # Days with a purchase in the past 12 months, per customer.
+    days = np.unique(loy.order_customer[this_year].astype(np.int64) * 10_000_000
+                     + loy.order_day[this_year])
+    repeaters = int((np.bincount(days // 10_000_000, minlength=n) > 1).sum())
+    buyers, before = int(bought_now.sum()), int(bought_before.sum())
+    returned = int((bought_now & bought_before).sum())
+    revenue_year = float(loy.order_amount[this_year].sum())
     cur = f" ({loy.currency})" if loy.currency else ""
     rows: list[list[Cell]] = [
         ["As of", as_of, "Figures are computed as if today were this date."],
-        ["Customers", len(c.crm_ids), "Contacts with at least one counted order."],
+        ["Customers", n, "Contacts with at least one counted order."],
         ["Active customers", buyers, "Customers who bought in the past 12 months."],
         ["Repeat-buyer rate, past 12 months", _pct(repeaters, buyers),
          "Share of the past 12 months' customers who bought on more than one day in them."],
-        ["Return rate", _pct(returned, len(last_year)),
+        ["Return rate", _pct(returned, before),
          "Share of the customers of the 12 months before that who bought again in the past "
          "12 months."],
         [f"Revenue, past 12 months{cur}", round(revenue_year, 2), "Counted orders only."],
         [f"Revenue, all time{cur}", round(float(c.total.sum()), 2), "Counted orders only."],
-        ["Counted orders", len(loy.counted),
+        ["Counted orders", len(loy.order_day),
          "Orders with a date, an amount, a known contact, the book's currency and a status "
          "that counts (Settings: Statuses that count)."],
     ]
-    for reason, n in sorted(loy.excluded.items()):
-        rows.append(["Orders not counted", n, reason])
+    for reason, count in sorted(loy.excluded.items()):
+        rows.append(["Orders not counted", count, reason])
     rows.append(["Purchase model", "fitted" if loy.model else "not fitted", loy.model_note])
     return rows
 
@@ -94,15 +92,19 @@ def build(loy: Loyalty, contacts: list[Contact], contacts_tab: str,
     rows += [["", "", ""], ["Revenue by segment", "Customers", "Revenue",
                             "Revenue, past 12 months"]]
     c = loy.customers
-    year_ago = as_of.toordinal() - 365
-    recent: dict[str, float] = {}
-    for o in loy.counted:
-        if o.date.toordinal() > year_ago:
-            recent[o.crm_id] = recent.get(o.crm_id, 0.0) + float(o.amount)
-    for name in SEGMENTS:
-        members = [i for i, s in enumerate(c.segment) if s == name]
-        rows.append([name, len(members), round(float(sum(c.total[i] for i in members)), 2),
-                     round(sum(recent.get(c.crm_ids[i], 0.0) for i in members), 2)])
+    n = len(c.crm_ids)
+    this_year = loy.order_day > as_of.toordinal() - 365
+    recent = np.bincount(loy.order_customer[this_year], weights=loy.order_amount[this_year],
+                         minlength=n)
+    names = list(SEGMENTS)
+    code = {name: k for k, name in enumerate(names)}
+    segment = np.fromiter((code[s] for s in c.segment), int, n)
+    members = np.bincount(segment, minlength=len(names))
+    revenue = np.bincount(segment, weights=c.total, minlength=len(names))
+    revenue_recent = np.bincount(segment, weights=recent, minlength=len(names))
+    for k, name in enumerate(names):
+        rows.append([name, int(members[k]), round(float(revenue[k]), 2),
+                     round(float(revenue_recent[k]), 2)])
     rows += [["", "", ""], ["Customers at risk, by what they are worth", "CRM ID", "Segment",
                             "Last order", "Total spent", "Expected value"]]
     links = {}
@@ -116,6 +118,7 @@ def build(loy: Loyalty, contacts: list[Contact], contacts_tab: str,
         if contact is None:
             continue
         links[(len(rows), 0)] = sheet_ref(contacts_tab, 1, contact.row)
+        value = float(c.expected_value[i])
         rows.append([contact.name or c.crm_ids[i], c.crm_ids[i], c.segment[i], c.last[i],
-                     round(float(c.total[i]), 2), _num(c.expected_value[i], 2)])
+                     round(float(c.total[i]), 2), "" if value != value else round(value, 2)])
     return TabWrite(SPEC.name, list(SPEC.header), rows, [40, 14, 60, 14, 14, 14], links)
