@@ -184,12 +184,13 @@ class ExcelBook:
             styles_part = self._styles_part()
             if styles_part:
                 texts[styles_part], styles = xlsxml.ensure_styles(text(styles_part))
-        for cw in plan.columns:
-            part = self._sheets[cw.tab].part
-            if cw.cells or cw.new:
-                texts[part] = xlsxml.set_column(text(part), cw.col, cw.cells, cw.header_row,
-                                                cw.header if cw.new else None,
-                                                date_style=styles.date)
+        for tab in dict.fromkeys(cw.tab for cw in plan.columns):
+            writes = [cw for cw in plan.columns if cw.tab == tab and (cw.cells or cw.new)]
+            if writes:
+                part = self._sheets[tab].part
+                texts[part] = xlsxml.set_columns(
+                    text(part), [(cw.col, cw.cells, cw.header if cw.new else None)
+                                 for cw in writes], writes[0].header_row, styles.date)
         if plan.tabs:
             wb, rels = self._wb_path, xlsxml.rels_part(self._wb_path)
             taken = set(self._parts)

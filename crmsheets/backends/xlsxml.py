@@ -17,7 +17,6 @@ from xml.sax.saxutils import escape, quoteattr
 
 from ..errors import BookUnreadable
 from ..model import Cell, TabWrite, col_index, col_letter
-from ..normalize import to_serial
 
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -199,30 +198,42 @@ def ensure_styles(xml: str) -> tuple[str, Styles]:
 
 # ---- cells --------------------------------------------------------------------------
 
+_NEEDS_ESCAPING = re.compile("[&<>\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]|_x[0-9A-Fa-f]{4}_")
+_EXCEL_EPOCH_ORDINAL = dt.date(1899, 12, 30).toordinal()
+
+
 def text_cell_value(text: str) -> str:
     """Escape for XML, keeping control characters as Excel's _xHHHH_ escapes."""
+    if not _NEEDS_ESCAPING.search(text):
+        return text
     text = text.replace("_x", "_x005F_x") if re.search(r"_x[0-9A-Fa-f]{4}_", text) else text
     return escape(_ILLEGAL.sub(lambda m: f"_x{ord(m.group(0)):04X}_", text))
 
 
 def cell_xml(ref: str, value: Cell, style: int | str | None = None, p: str = "",
              date_style: int = 0) -> str:
-    """A cell. Text is always an inline string, never a formula."""
-    s = f' s="{style}"' if style not in (None, "", 0, "0") else ""
+    """A cell. Text is always an inline string, never a formula. (Hot: a sync writes a
+    cell per contact per owned column, so the common types are tested first.)"""
+    s = f' s="{style}"' if style and style != "0" else ""
+    kind = type(value)
+    if kind is str and value:
+        space = ' xml:space="preserve"' if (value[0] in " \t\n" or value[-1] in " \t\n"
+                                            or "\n" in value) else ""
+        return (f'<{p}c r="{ref}"{s} t="inlineStr"><{p}is><{p}t{space}>'
+                f"{text_cell_value(value)}</{p}t></{p}is></{p}c>")
+    if kind is int or kind is float:
+        return f'<{p}c r="{ref}"{s}><{p}v>{value!r}</{p}v></{p}c>'
     if value is None or value == "":
         return f"<{p}c r=\"{ref}\"{s}/>" if s else ""
+    if kind is dt.date or kind is dt.datetime:
+        ds = f' s="{date_style}"' if not s and date_style else s
+        serial = value.toordinal() - _EXCEL_EPOCH_ORDINAL
+        return f'<{p}c r="{ref}"{ds}><{p}v>{serial}</{p}v></{p}c>'
     if isinstance(value, bool):
         return f'<{p}c r="{ref}"{s} t="b"><{p}v>{int(value)}</{p}v></{p}c>'
-    if isinstance(value, (int, float)):
-        return f'<{p}c r="{ref}"{s}><{p}v>{value!r}</{p}v></{p}c>'
-    if isinstance(value, (dt.date, dt.datetime)):
-        ds = f' s="{date_style}"' if not s and date_style else s
-        d = value.date() if isinstance(value, dt.datetime) else value
-        return f'<{p}c r="{ref}"{ds}><{p}v>{to_serial(d)}</{p}v></{p}c>'
-    text = str(value)
-    space = ' xml:space="preserve"' if text != text.strip() or "\n" in text else ""
-    return (f'<{p}c r="{ref}"{s} t="inlineStr"><{p}is><{p}t{space}>{text_cell_value(text)}'
-            f"</{p}t></{p}is></{p}c>")
+    if isinstance(value, (int, float)):  # numpy numbers and other int/float subclasses
+        return f'<{p}c r="{ref}"{s}><{p}v>{float(value)!r}</{p}v></{p}c>'
+    return cell_xml(ref, str(value), style, p, date_style)
 
 
 _ERROR_CELL = re.compile(r'<(?:\w+:)?c\b([^>]*\bt="e"[^>]*)>.*?<(?:\w+:)?v>([^<]*)</', re.S)
@@ -242,87 +253,104 @@ def error_cells(xml: str) -> dict[tuple[int, int], str]:
 
 # ---- owned columns on an owner's sheet ----------------------------------------------
 
-def set_column(xml: str, col: int, cells: dict[int, Cell], header_row: int,
-               header: str | None, width: float = 12, date_style: int = 0) -> str:
-    """Write `cells` (sheet row -> value) into column `col`, and the header cell when
-    `header` is given (a new column). Every other byte of the sheet stays as it was."""
+def set_columns(xml: str, columns: list[tuple[int, dict[int, Cell], str | None]],
+                header_row: int, date_style: int = 0, width: float = 12) -> str:
+    """Write owned columns into a sheet in one pass over its rows.
+
+    columns: (1-based column, {sheet row: value}, header text for a new column or None).
+    A cell already in an owned column keeps its style; a new header cell takes the style
+    of the owner's header cell to its left. Every other byte of the sheet stays as it was.
+    """
     p = _prefix(xml, "worksheet")
-    targets = dict(cells)
-    header_style = None
     m = re.search(r"<" + p + r"sheetData\b[^>]*?(/>|>(.*)</" + p + r"sheetData>)", xml, re.S)
     if m is None:
         raise BookUnreadable("a worksheet part has no sheetData")
     body = m.group(2) or ""
+    by_row: dict[int, dict[int, Cell]] = {}
+    for col, cells, header in columns:
+        for row, value in cells.items():
+            by_row.setdefault(row, {})[col] = value
+        if header is not None:
+            by_row.setdefault(header_row, {})[col] = header
+    if not by_row:
+        return xml
+    letters = {col: col_letter(col) for col, _, _ in columns}
+    lowest = min(letters)
+    low_key = (len(letters[lowest]), letters[lowest])
     cell_re = re.compile(r"<" + p + r"c\b([^>]*?)(?:/>|>.*?</" + p + r"c>)", re.S)
-    letter = col_letter(col)
-    if header is not None:
-        targets[header_row] = header
-    out: list[str] = []
-    pos = 0
-    prev_row = 0
-
-    def new_row(r: int) -> str:
-        style = header_style if r == header_row and header is not None else None
-        return f'<{p}row r="{r}">{cell_xml(f"{letter}{r}", targets[r], style, p, date_style)}</{p}row>'
-
     ref_re = re.compile(r"<" + p + r"c\b[^>]*?\sr=\"([A-Z]+)\d+\"")
     cell_open = f"<{p}c"
-    pending = sorted(targets)
+
+    def cells_of(rnum: int, targets: dict[int, Cell], styles: dict[int, str | None]) -> str:
+        return "".join([cell_xml(f"{letters[c]}{rnum}", targets[c], styles.get(c), p,
+                                 date_style) for c in sorted(targets)])
+
+    out: list[str] = []
+    pos, prev_row = 0, 0
+    pending = sorted(by_row)
     pi = 0
     for start, tag_end, end, inner_end in _rows(body, p):
         attrs = body[start + len(p) + 4: tag_end - (2 if inner_end is None else 1)]
         rnum = int(_attr(attrs, "r") or prev_row + 1)
         prev_row = rnum
-        while pi < len(pending) and pending[pi] < rnum:
+        while pi < len(pending) and pending[pi] < rnum:  # rows with no element yet
             out.append(body[pos:start])
             pos = start
-            out.append(new_row(pending[pi]))
+            r = pending[pi]
+            out.append(f'<{p}row r="{r}">{cells_of(r, by_row[r], {})}</{p}row>')
             pi += 1
         if pi < len(pending) and pending[pi] == rnum:
             pi += 1
         else:
             continue
+        targets = by_row[rnum]
         out.append(body[pos:start])
         inner = body[tag_end:inner_end] if inner_end is not None else ""
-        row_tag = _row_tag(attrs, p, col)
+        row_tag = _row_tag(attrs, p, min(targets), max(targets))
         refs = ref_re.findall(inner)
         last = refs[-1] if refs else ""
-        # Cells come in column order, so the last one tells whether `col` is past them all.
-        if refs and len(refs) == inner.count(cell_open) and \
-                (len(last), last) < (len(letter), letter) and \
-                not (rnum == header_row and header is not None):
-            # The usual case: the owned column is right of every cell in the row.
-            out.append(row_tag + inner + cell_xml(f"{letter}{rnum}", targets[rnum], None, p, date_style)
-                       + f"</{p}row>")
+        # Cells come in column order, so the last one tells whether every owned column
+        # is past them all: then the new cells simply go at the end of the row.
+        if refs and len(refs) == inner.count(cell_open) and (len(last), last) < low_key \
+                and rnum != header_row:
+            out.append(row_tag + inner + cells_of(rnum, targets, {}) + f"</{p}row>")
             pos = end
             continue
-        cells_out, placed, prev_col, last_style = [], False, 0, None
+        todo = sorted(targets)
+        pieces, prev_col, last_style = [], 0, None
+        header_styles: dict[int, str | None] = {}
         for cm in cell_re.finditer(inner):
             ref = _attr(cm.group(1), "r")
             c = col_index(re.match(r"[A-Z]+", ref).group(0)) if ref else prev_col + 1
             prev_col = c
-            if c == col:
+            while todo and todo[0] < c:
+                t = todo.pop(0)
+                style = last_style if rnum == header_row else None
+                pieces.append(cell_xml(f"{letters[t]}{rnum}", targets[t], style, p, date_style))
+            if todo and todo[0] == c:
+                t = todo.pop(0)
                 style = _attr(cm.group(1), "s")
-                cells_out.append(cell_xml(f"{letter}{rnum}", targets[rnum], style, p, date_style))
-                placed = True
+                pieces.append(cell_xml(f"{letters[t]}{rnum}", targets[t], style, p, date_style))
                 continue
-            if c > col and not placed:
-                cells_out.append(cell_xml(f"{letter}{rnum}", targets[rnum], None, p, date_style))
-                placed = True
-            if c < col:
-                last_style = _attr(cm.group(1), "s")
-            cells_out.append(cm.group(0))
-        if not placed:
-            style = last_style if rnum == header_row and header is not None else None
-            cells_out.append(cell_xml(f"{letter}{rnum}", targets[rnum], style, p, date_style))
-        out.append(row_tag + "".join(cells_out) + f"</{p}row>")
+            last_style = _attr(cm.group(1), "s")
+            pieces.append(cm.group(0))
+        if rnum == header_row:
+            header_styles = {t: last_style for t in todo}
+        pieces.append(cells_of(rnum, {t: targets[t] for t in todo}, header_styles))
+        out.append(row_tag + "".join(pieces) + f"</{p}row>")
         pos = end
     out.append(body[pos:])
-    out.extend(new_row(r) for r in pending[pi:])
-    new_body = "".join(out)
+    out.extend(f'<{p}row r="{r}">{cells_of(r, by_row[r], {})}</{p}row>' for r in pending[pi:])
     start = m.start() + len(re.match(r"<" + p + r"sheetData\b[^>]*?(?=/?>)", m.group(0)).group(0))
-    new_xml = xml[:start] + ">" + new_body + f"</{p}sheetData>" + xml[m.end():]
-    return _widen(new_xml, p, col, max(targets, default=header_row), width if header else None)
+    new_xml = xml[:start] + ">" + "".join(out) + f"</{p}sheetData>" + xml[m.end():]
+    new_cols = [col for col, _, header in columns if header is not None]
+    return _widen(new_xml, p, min(letters), max(letters), max(by_row), new_cols, width)
+
+
+def set_column(xml: str, col: int, cells: dict[int, Cell], header_row: int,
+               header: str | None, width: float = 12, date_style: int = 0) -> str:
+    """One owned column: see set_columns."""
+    return set_columns(xml, [(col, cells, header)], header_row, date_style, width)
 
 
 def _rows(body: str, p: str):
@@ -346,40 +374,46 @@ def _rows(body: str, p: str):
             i = body.find(open_tag, k + len(close))
 
 
-def _row_tag(attrs: str, p: str, col: int) -> str:
-    """The row's start tag, its spans hint widened to take in `col`."""
+def _row_tag(attrs: str, p: str, lo_col: int, hi_col: int) -> str:
+    """The row's start tag, its spans hint widened to take in the owned columns."""
     row_tag = f"<{p}row{attrs}>"
     spans = _attr(attrs, "spans")
     if spans and ":" in spans:
         lo, hi = (int(x) for x in spans.split(":"))
-        if not lo <= col <= hi:
-            row_tag = _set_attr(row_tag, "spans", f"{min(lo, col)}:{max(hi, col)}")
+        if not (lo <= lo_col and hi_col <= hi):
+            row_tag = _set_attr(row_tag, "spans", f"{min(lo, lo_col)}:{max(hi, hi_col)}")
     return row_tag
 
 
-def _widen(xml: str, p: str, col: int, last_row: int, width: float | None) -> str:
-    """Keep the dimension covering the new cells; give a new column a width."""
+def _widen(xml: str, p: str, lo_col: int, hi_col: int, last_row: int, new_cols: list[int],
+           width: float) -> str:
+    """Keep the dimension covering the new cells; give new columns a width."""
     dm = re.search(r"<" + p + r"dimension\b[^>]*/>", xml)
     if dm:
         ref = _attr(dm.group(0), "ref") or "A1"
         parts = re.findall(r"([A-Z]+)(\d+)", ref)
         if parts:
             (c1, r1), (c2, r2) = parts[0], parts[-1]
-            new_ref = (f"{col_letter(min(col_index(c1), col))}{min(int(r1), last_row)}:"
-                       f"{col_letter(max(col_index(c2), col))}{max(int(r2), last_row)}")
+            new_ref = (f"{col_letter(min(col_index(c1), lo_col))}{min(int(r1), last_row)}:"
+                       f"{col_letter(max(col_index(c2), hi_col))}{max(int(r2), last_row)}")
             if new_ref != ref:
                 xml = xml[: dm.start()] + _set_attr(dm.group(0), "ref", new_ref) + xml[dm.end():]
-    if width is None:
+    if not new_cols:
         return xml
-    col_tag = f'<{p}col min="{col}" max="{col}" width="{width}" customWidth="1"/>'
     cm = re.search(r"<" + p + r"cols>(.*?)</" + p + r"cols>", xml, re.S)
+    covered = []
     if cm:
-        for tag in re.findall(r"<" + p + r"col\b[^>]*>", cm.group(1)):
-            if int(_attr(tag, "min") or 0) <= col <= int(_attr(tag, "max") or 0):
-                return xml
-        return xml[: cm.end() - len(f"</{p}cols>")] + col_tag + xml[cm.end() - len(f"</{p}cols>"):]
+        covered = [(int(_attr(t, "min") or 0), int(_attr(t, "max") or 0))
+                   for t in re.findall(r"<" + p + r"col\b[^>]*>", cm.group(1))]
+    tags = "".join(f'<{p}col min="{c}" max="{c}" width="{width}" customWidth="1"/>'
+                   for c in sorted(new_cols) if not any(lo <= c <= hi for lo, hi in covered))
+    if not tags:
+        return xml
+    if cm:
+        close = cm.end() - len(f"</{p}cols>")
+        return xml[:close] + tags + xml[close:]
     sd = re.search(r"<" + p + r"sheetData\b", xml)
-    return xml[: sd.start()] + f"<{p}cols>{col_tag}</{p}cols>" + xml[sd.start():]
+    return xml[: sd.start()] + f"<{p}cols>{tags}</{p}cols>" + xml[sd.start():]
 
 
 # ---- a whole owned tab --------------------------------------------------------------

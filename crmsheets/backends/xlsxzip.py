@@ -20,6 +20,7 @@ _LOCAL = b"PK\x03\x04"
 _DESCRIPTOR = b"PK\x07\x08"
 # 1980-01-01 00:00, the date Excel itself stamps on every part.
 _DOS_TIME, _DOS_DATE = 0, (0 << 9) | (1 << 5) | 1
+BIG_PART = 4 << 20
 
 
 @dataclass
@@ -72,7 +73,8 @@ def _local_span(data: bytes, entry: Entry) -> tuple[int, int]:
 
 def _new_part(name: str, content: bytes, offset: int) -> tuple[bytes, bytes]:
     """Local record and central record of a freshly deflated part."""
-    comp = zlib.compressobj(6, zlib.DEFLATED, -15)
+    # Big sheets are deflated fast (level 1: ~3x quicker, ~10% larger); the rest as usual.
+    comp = zlib.compressobj(1 if len(content) > BIG_PART else 6, zlib.DEFLATED, -15)
     packed = comp.compress(content) + comp.flush()
     crc = zlib.crc32(content)
     raw_name = name.encode("utf-8")
