@@ -69,7 +69,8 @@ def main() -> None:
     Start here:
       crmsheets init shop.xlsx --sample   make a workbook with a made-up shop in it
       crmsheets check shop.xlsx           list the problems, change nothing
-      crmsheets sync shop.xlsx            write CRM IDs and the Issues tab
+      crmsheets sync shop.xlsx            write CRM IDs, loyalty, Issues, Follow-ups
+      crmsheets tasks shop.xlsx           what to do today
     """
 
 
@@ -106,7 +107,8 @@ def init(book: Path, sample: bool, as_of: dt.date | None) -> None:
 @_fail_cleanly
 def sync(book: str, as_of: dt.date | None, dry_run: bool, as_json: bool, force: bool,
          quiet: bool) -> None:
-    """Check BOOK and write back: a CRM ID for every contact, and the Issues tab.
+    """Check BOOK and write back: a CRM ID and loyalty figures for every contact, and
+    the Issues, Loyalty and Follow-ups tabs.
 
     Only crmsheets' own columns and tabs are written; every other cell stays as it
     was. A second sync with no edits in between writes nothing. The previous version
@@ -192,3 +194,36 @@ def _render_table(issues: list[Issue], book: str, ignored: int) -> None:
     tail = f", {ignored} ignored" if ignored else ""
     click.echo(f"\n{len(issues)} problems{tail}. Fix them in the book, or run "
                f"crmsheets sync {book} to list them in its Issues tab.")
+
+
+@main.command(epilog=EPILOG)
+@click.argument("book")
+@AS_OF
+@JSON
+@_fail_cleanly
+def tasks(book: str, as_of: dt.date | None, as_json: bool) -> None:
+    """List the open follow-up tasks due by today (or --as-of), as the next sync will
+    write them in the Follow-ups tab. Writes nothing."""
+    from . import tasks as task_rules
+    from .api import check_book
+
+    result = check_book(book, as_of=as_of)
+    today = result.ctx.as_of
+    due = [r for r in result.ctx.tasks if task_rules.is_open(r, today)
+           and (not isinstance(r[0], dt.date) or r[0] <= today)]
+    if as_json:
+        keys = ("due", "priority", "contact", "email", "phone", "task", "why", "status",
+                "notes", "assigned_to", "closed_on", "key")
+        click.echo(json.dumps([{k: (v.isoformat() if isinstance(v, dt.date) else v)
+                                for k, v in zip(keys, r, strict=True)} for r in due],
+                              indent=2, ensure_ascii=False))
+        return
+    if not due:
+        click.echo(f"Nothing to do today ({today.isoformat()}).")
+        return
+    click.echo(f"{len(due)} open tasks due by {today.isoformat()}:")
+    for r in due:
+        when = r[0].isoformat() if isinstance(r[0], dt.date) else "-"
+        click.echo(f"  {when}  {str(r[1]):<6}  {r[5]}")
+        if r[9]:
+            click.echo(f"{'':22}assigned to {r[9]}")

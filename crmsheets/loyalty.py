@@ -78,6 +78,7 @@ class Loyalty:
     order_customer: np.ndarray = field(default_factory=lambda: np.zeros(0, int))
     order_day: np.ndarray = field(default_factory=lambda: np.zeros(0, int))
     order_amount: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    counted: list[Order] = field(default_factory=list)
 
 
 def counted_orders(orders: list[Order], settings: Settings) -> tuple[list[Order], str, Counter]:
@@ -173,7 +174,8 @@ def compute(contacts: list[Contact], orders: list[Order], settings: Settings,
         ids, [dt.date.fromordinal(int(d)) for d in first],
         [dt.date.fromordinal(int(d)) for d in last], orders_n, total, recency, r, f, m,
         segment, score, p_active, expected, value)
-    return Loyalty(figures, model, spend_model, note, excluded, currency, cust, day, amount)
+    return Loyalty(figures, model, spend_model, note, excluded, currency, cust, day, amount,
+                   counted)
 
 
 def _fit(x, t_x, T, mean_repeat) -> tuple[clv.BGNBD | None, clv.GammaGamma | None, str]:

@@ -41,6 +41,7 @@ class Contact:
     birthday: dt.date | None = None
     since: dt.date | None = None
     cells: list = field(default_factory=list)
+    anniversary: dt.date | None = None
 
 
 @dataclass(slots=True)
@@ -119,9 +120,11 @@ def read_contacts(mapped: Mapped, settings: Settings, ids: IdAllocator,
         birthday = check_date(check, rec, "birthday", crm_id, settings, False) \
             if "birthday" in v else None
         since = check_date(check, rec, "since", crm_id, settings, False) if "since" in v else None
+        anniversary = check_date(check, rec, "anniversary", crm_id, settings, False) \
+            if "anniversary" in v else None
         contacts.append(Contact(rec.row, crm_id, name, email, phone,
                                 text_of(v.get("company", "")).strip(), opt_in, birthday,
-                                since, rec.cells))
+                                since, rec.cells, anniversary))
     ids_by_row = {c.row: c.crm_id for c in contacts}
     cell_checks(mapped, lambda rec: ids_by_row.get(rec.row, f"row {rec.row}"), issues)
     return contacts, new_ids

@@ -54,6 +54,7 @@ CONTACT_FIELDS = (
        "Newsletter", "Subscribed", kind="yesno"),
     _f("birthday", "Birthday", "Date of birth", "DOB", "Birth date", kind="date"),
     _f("since", "Customer since", "Created", "Date added", "Joined", kind="date"),
+    _f("anniversary", "Anniversary", "Wedding anniversary", "Anniversary date", kind="date"),
 )
 
 ORDER_FIELDS = (
@@ -121,8 +122,10 @@ OWNED_COLUMNS = {CONTACTS.name: (CRM_ID, *LOYALTY_COLUMNS)}
 # a sync (the next CRM ID, so that an ID is never reused).
 ISSUES_TAB = "Issues"
 LOYALTY_TAB = "Loyalty"
+FOLLOW_UPS_TAB = "Follow-ups"
+DONE_TAB = "Done"
 STATE_TAB = "_crmsheets"
-OWNED_TABS = (ISSUES_TAB, LOYALTY_TAB, STATE_TAB)
+OWNED_TABS = (ISSUES_TAB, LOYALTY_TAB, FOLLOW_UPS_TAB, DONE_TAB, STATE_TAB)
 
 
 def find_tab(book: Book, kind: TabKind, configured: str = "") -> Tab | None:

@@ -46,6 +46,11 @@ SETTINGS = (
             "Expected value is forecast over this many months."),
     Setting("Yearly discount rate (%)", 10, "int",
             "Future money is worth this much less per year in expected value."),
+    Setting("Rules switched off", "", "text",
+            "Follow-up rules to leave out, by name: thank, feedback, win-back, reply, data, "
+            "dates."),
+    Setting("Tasks look back (days)", 30, "int",
+            "Thank-you and feedback tasks are made for orders of this many recent days."),
     Setting("Feedback after (days)", 14, "int", "Ask for feedback this many days after an order."),
     Setting("Complaint overdue after (days)", 3, "int",
             "An unresolved complaint or question needs attention after this many days."),

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from . import issues_tab, loyalty, loyalty_tab
+from . import issues_tab, loyalty, loyalty_tab, tasks
 from .backends import Backend
 from .carryover import OwnedTabSpec, is_ours, same_content
 from .errors import TabNameTaken
@@ -33,6 +33,8 @@ from .records import (
 from .schema import (
     CONTACTS,
     CRM_ID,
+    DONE_TAB,
+    FOLLOW_UPS_TAB,
     INTERACTIONS,
     ORDERS,
     STATE_TAB,
@@ -44,6 +46,8 @@ from .schema import (
 from .settings import Settings, read_settings
 
 STATE = OwnedTabSpec(STATE_TAB, ("Key", "Value"), key="Key", inputs=())
+FOLLOW_UPS = OwnedTabSpec(FOLLOW_UPS_TAB, tasks.HEADER, key="Key", inputs=tasks.INPUTS)
+DONE = OwnedTabSpec(DONE_TAB, tasks.HEADER, key="Key", inputs=tasks.INPUTS)
 NEXT_ID = "next CRM ID"
 
 
@@ -65,6 +69,7 @@ class Context:
     new_ids: dict[int, str] = field(default_factory=dict)  # sheet row -> ID given this sync
     notes: list[str] = field(default_factory=list)
     loyalty: loyalty.Loyalty | None = None
+    tasks: list[list[Cell]] = field(default_factory=list)  # the Follow-ups rows
 
 
 def stage_read(ctx: Context) -> None:
@@ -114,6 +119,32 @@ def stage_issues(ctx: Context) -> None:
     ctx.owned_tabs.append(tab)
 
 
+def stage_tasks(ctx: Context) -> None:
+    """The Follow-ups tab (and Done), with the owner's edits carried over."""
+    contacts = ctx.mapped[CONTACTS.name]
+    issues = [i for i in ctx.issues if i.key not in ctx.ignored]
+    found = tasks.generate(ctx.contacts, ctx.orders, ctx.interactions, issues, ctx.loyalty,
+                           ctx.settings, ctx.as_of, "opt_in" in contacts.columns)
+    existing = _owned_tab(ctx.book, FOLLOW_UPS)
+    done = _owned_tab(ctx.book, DONE)
+    rows, done_rows = tasks.merge(found, existing, done, ctx.as_of,
+                                  ctx.settings["Done tasks kept (days)"])
+    ctx.tasks = rows
+    by_id = {c.crm_id: c for c in ctx.contacts}
+    for spec, content in ((FOLLOW_UPS, rows), (DONE, done_rows)):
+        if spec is DONE and not content and done is None:
+            continue
+        links = {}
+        for n, row in enumerate(content):
+            contact = by_id.get(text_of(row[11]).split("|")[1]) if "|" in text_of(row[11]) \
+                else None
+            if contact is not None:
+                links[(n, 2)] = issues_tab.sheet_ref(contacts.tab.name, 1, contact.row)
+        choices = {7: tasks.STATUSES} if spec is FOLLOW_UPS else {}
+        ctx.owned_tabs.append(TabWrite(spec.name, list(spec.header), content, tasks.WIDTHS,
+                                       links, choices))
+
+
 def stage_state(ctx: Context) -> None:
     rows = [[NEXT_ID, ctx.ids.next_number], ["format", 1]]
     ctx.owned_tabs.append(TabWrite(STATE_TAB, list(STATE.header), rows, [20, 12], hidden=True))
@@ -121,7 +152,8 @@ def stage_state(ctx: Context) -> None:
 
 # The pipeline. Later stages slot in before stage_issues: dedupe before loyalty; tasks
 # and the dashboard after it.
-STAGES: list[Callable[[Context], None]] = [stage_read, stage_loyalty, stage_issues, stage_state]
+STAGES: list[Callable[[Context], None]] = [stage_read, stage_loyalty, stage_issues, stage_tasks,
+                                           stage_state]
 
 
 def _owned_tab(book: Book, spec: OwnedTabSpec):
