@@ -1,8 +1,8 @@
 """read -> stages -> plan -> apply.
 
 Each stage is a pure function over a `Context`: it reads what earlier stages left and
-adds its own findings, owned columns and owned tabs. New stages (dedupe, loyalty,
-tasks, dashboard) plug into STAGES between validation and the report.
+adds its own findings, owned columns and owned tabs. New stages (dedupe, a dashboard)
+plug into STAGES: dedupe right after reading, the dashboard after the tasks.
 """
 
 from __future__ import annotations
@@ -126,7 +126,9 @@ def stage_tasks(ctx: Context) -> None:
     found = tasks.generate(ctx.contacts, ctx.orders, ctx.interactions, issues, ctx.loyalty,
                            ctx.settings, ctx.as_of, "opt_in" in contacts.columns)
     existing = _owned_tab(ctx.book, FOLLOW_UPS)
-    done = _owned_tab(ctx.book, DONE)
+    done = ctx.book.tab(DONE.name)
+    if done is not None and done.rows and not is_ours(done, DONE):
+        done = None  # the owner's own "Done" tab: an error only if crmsheets must write one
     rows, done_rows = tasks.merge(found, existing, done, ctx.as_of,
                                   ctx.settings["Done tasks kept (days)"])
     ctx.tasks = rows
@@ -134,6 +136,8 @@ def stage_tasks(ctx: Context) -> None:
     for spec, content in ((FOLLOW_UPS, rows), (DONE, done_rows)):
         if spec is DONE and not content and done is None:
             continue
+        if spec is DONE:
+            _owned_tab(ctx.book, DONE)
         links = {}
         for n, row in enumerate(content):
             contact = by_id.get(text_of(row[11]).split("|")[1]) if "|" in text_of(row[11]) \

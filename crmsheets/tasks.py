@@ -81,9 +81,22 @@ def generate(contacts: list[Contact], orders: list[Order], interactions: list[In
         # Offers and greetings only for people who said yes (no column: nobody did).
         return has_opt_in and c.opt_in is True
 
+    # Order histories, only for the few customers a rule may need them for (a book can
+    # hold hundreds of thousands of orders).
+    wanted: set[str] = set()
+    if loyalty is not None:
+        fig = loyalty.customers
+        recent = as_of - window
+        wanted = {cid for i, cid in enumerate(fig.crm_ids)
+                  if ("thank" not in off and fig.first[i] >= recent)
+                  or ("win-back" not in off and fig.m[i] >= 4 and fig.orders[i] >= 2
+                      and marketing_ok(by_id[cid]))}
     by_contact: dict[str, list[Order]] = {}
-    for o in sorted(counted, key=lambda o: (o.date, o.row)):
-        by_contact.setdefault(o.crm_id, []).append(o)
+    for o in counted:
+        if o.crm_id in wanted:
+            by_contact.setdefault(o.crm_id, []).append(o)
+    for history in by_contact.values():
+        history.sort(key=lambda o: (o.date, o.row))
 
     if "thank" not in off:
         for cid, history in by_contact.items():

@@ -204,3 +204,21 @@ def test_owner_edits_survive_sorting_and_two_syncs(tmp_path):
     assert "thank|C00002|first:B-1" not in keys  # its Due was moved to July 9
     text = run_cli("tasks", path, "--as-of", "2025-07-10").output
     assert "Thank Bob Stone for their first order" in text
+
+
+def test_an_owner_tab_called_done_is_left_alone_until_one_is_needed():
+    mem = book([person("Ada Lovelace")],
+               [["A-1", TODAY - D(14), "ada@example.com", 40, "paid", "Teapot"]])
+    mem.book.put(Tab("Done", [["Jobs I finished"], ["Painted the shop"]]))
+    follow_ups(mem)
+    assert mem.book.tab("Done").rows == [["Jobs I finished"], ["Painted the shop"]]
+
+
+def test_snoozed_task_comes_back_on_its_date():
+    from crmsheets.tasks import is_open
+
+    row = [TODAY, "low", "Ada", "", "", "Call", "", "snoozed until 2025-07-10", "", "", "", "k"]
+    assert not is_open(row, TODAY)
+    assert is_open(row, dt.date(2025, 7, 10))
+    row[7] = "Done"
+    assert not is_open(row, dt.date(2025, 7, 10))
