@@ -35,12 +35,12 @@ def contact_cells(loy: Loyalty, contacts: list[Contact]) -> dict[str, dict[int, 
         c.f.tolist(), c.m.tolist(), c.segment, _rounded(c.p_active, 2),
         _rounded(c.expected_purchases, 2), _rounded(c.expected_value, 2), c.score.tolist(),
     )
+    rows = [contact.row for contact in contacts]
+    where = [at.get(contact.crm_id) for contact in contacts]
     out: dict[str, dict[int, Cell]] = {}
     for header, column in zip(COLUMNS, columns, strict=True):
-        cells = out[header] = {}
-        for contact in contacts:
-            i = at.get(contact.crm_id)
-            cells[contact.row] = "" if i is None else column[i]
+        out[header] = dict(zip(rows, ["" if i is None else column[i] for i in where],
+                               strict=True))
     return out
 
 
