@@ -111,7 +111,7 @@ def _bgnbd_nll_grad(params, h: _History):
 
 # Fits use at most this many customers, drawn at random (with a fixed seed): four
 # parameters are pinned down long before that, and scoring still covers everyone.
-MAX_FIT_CUSTOMERS = 100_000
+MAX_FIT_CUSTOMERS = 50_000
 
 
 def fit_bgnbd(x, t_x, T) -> BGNBD:

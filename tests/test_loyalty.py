@@ -197,3 +197,22 @@ def test_loyalty_columns_update_in_place(tmp_path):
     days = header.index("CRM days since last order")
     grown = [r[days] for r in values(path, "Contacts")[1:] if r[days] is not None]
     assert grown and min(grown) >= 30
+
+
+def test_fit_on_a_sample_recovers_the_parameters_of_a_large_base():
+    """Books over MAX_FIT_CUSTOMERS are fitted on a random sample: it must still find
+    the parameters the customers were drawn from."""
+    rng = np.random.default_rng(0)
+    n = 2 * clv.MAX_FIT_CUSTOMERS
+    lam, p, T = rng.gamma(0.5, 1 / 5, n), rng.beta(1, 3, n), rng.uniform(1, 150, n)
+    x, t_x, t = np.zeros(n), np.zeros(n), np.zeros(n)
+    alive = np.ones(n, bool)
+    for _ in range(60):
+        t = t + rng.exponential(1 / np.maximum(lam, 1e-9))
+        buy = alive & (t < T)
+        x[buy] += 1
+        t_x[buy] = t[buy]
+        alive &= buy & ~(rng.random(n) < p)
+    model = clv.fit_bgnbd(x, t_x, T)
+    for got, true in ((model.r, 0.5), (model.alpha, 5), (model.a, 1), (model.b, 3)):
+        assert abs(got - true) / true < 0.1
