@@ -81,12 +81,30 @@ class Loyalty:
     counted: list[Order] = field(default_factory=list)
 
 
-def counted_orders(orders: list[Order], settings: Settings) -> tuple[list[Order], str, Counter]:
+@dataclass
+class Counted:
+    """The orders that count, and the same as arrays (customer index, day, amount)."""
+
+    orders: list[Order]
+    crm_ids: list[str]  # sorted; customer index -> CRM ID
+    customer: np.ndarray
+    day: np.ndarray
+    amount: np.ndarray
+    currency: str
+    excluded: Counter
+
+
+def counted_orders(orders: list[Order], settings: Settings) -> Counted:
+    """One pass over the orders (a book can hold hundreds of thousands)."""
     statuses = {w.strip().lower() for w in str(settings["Statuses that count"]).split(",")
                 if w.strip()}
-    currencies = Counter(o.currency for o in orders if o.currency)
-    currency = settings["Currency"] or (currencies.most_common(1)[0][0] if currencies else "")
+    currency = settings["Currency"]
+    if not currency:
+        currencies = Counter(o.currency for o in orders if o.currency)
+        currency = currencies.most_common(1)[0][0] if currencies else ""
     kept, excluded = [], Counter()
+    index: dict[str, int] = {}
+    customer, day, amount = [], [], []
     for o in orders:
         if o.date is None or o.amount is None or not o.crm_id:
             excluded["incomplete (see Issues)"] += 1
@@ -96,7 +114,15 @@ def counted_orders(orders: list[Order], settings: Settings) -> tuple[list[Order]
             excluded[f"in {o.currency}, not {currency}"] += 1
         else:
             kept.append(o)
-    return kept, currency, excluded
+            customer.append(index.setdefault(o.crm_id, len(index)))
+            day.append(o.date.toordinal())
+            amount.append(float(o.amount))
+    ids = sorted(index)
+    remap = np.empty(len(ids), int)
+    for i, cid in enumerate(ids):
+        remap[index[cid]] = i
+    return Counted(kept, ids, remap[np.array(customer, int)], np.array(day, int),
+                   np.array(amount, float), currency, excluded)
 
 
 def tie_aware_bins(values: np.ndarray, higher_is_better: bool) -> np.ndarray:
@@ -118,13 +144,9 @@ def f_scores(orders: np.ndarray) -> np.ndarray:
 
 def compute(contacts: list[Contact], orders: list[Order], settings: Settings,
             as_of: dt.date) -> Loyalty:
-    counted, currency, excluded = counted_orders(orders, settings)
-    ids = sorted({o.crm_id for o in counted})
-    index = {cid: i for i, cid in enumerate(ids)}
+    c = counted_orders(orders, settings)
+    ids, cust, day, amount = c.crm_ids, c.customer, c.day, c.amount
     n = len(ids)
-    cust = np.fromiter((index[o.crm_id] for o in counted), int, len(counted))
-    day = np.fromiter((o.date.toordinal() for o in counted), int, len(counted))
-    amount = np.fromiter((float(o.amount) for o in counted), float, len(counted))
     today = as_of.toordinal()
 
     orders_n = np.bincount(cust, minlength=n)
@@ -174,8 +196,8 @@ def compute(contacts: list[Contact], orders: list[Order], settings: Settings,
         ids, [dt.date.fromordinal(int(d)) for d in first],
         [dt.date.fromordinal(int(d)) for d in last], orders_n, total, recency, r, f, m,
         segment, score, p_active, expected, value)
-    return Loyalty(figures, model, spend_model, note, excluded, currency, cust, day, amount,
-                   counted)
+    return Loyalty(figures, model, spend_model, note, c.excluded, c.currency, cust, day, amount,
+                   c.orders)
 
 
 def _fit(x, t_x, T, mean_repeat) -> tuple[clv.BGNBD | None, clv.GammaGamma | None, str]:
