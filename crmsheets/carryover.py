@@ -5,8 +5,8 @@ issue's Status, a task's Notes, a duplicate's Decision). Each row has a stable k
 a Key column; whatever the owner typed in the input columns is found again by that
 key, however the owner sorted or moved the rows, and put back on the new row.
 
-Rows whose key is gone are found by `orphans`; each tab decides what to do with them:
-a solved issue simply goes, a follow-up task will be closed with a note, not dropped.
+Rows whose key is gone are each tab's business: a solved issue simply goes; a follow-up
+task is closed with a note, not dropped (tasks.py).
 """
 
 from __future__ import annotations
@@ -69,15 +69,6 @@ def carry_over(rows: list[list[Cell]], spec: OwnedTabSpec,
                     row[idx[name]] = value
         out.append(row)
     return out
-
-
-def orphans(rows: list[list[Cell]], spec: OwnedTabSpec,
-            previous: dict[str, dict[str, Cell]]) -> list[str]:
-    """Keys the owner typed something for that are not among the new rows: a tab whose
-    rows must not vanish with their reason (follow-up tasks) keeps or closes these."""
-    key_i = spec.header.index(spec.key)
-    present = {text_of(r[key_i]) for r in rows}
-    return [k for k in previous if k not in present]
 
 
 def same_content(tab: Tab | None, header: list[str], rows: list[list[Cell]]) -> bool:

@@ -17,6 +17,7 @@ import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
 EXCEL_EPOCH = dt.datetime(1899, 12, 30)
+_EXCEL_EPOCH_ORDINAL = EXCEL_EPOCH.toordinal()
 # Serial numbers that can be a date a business cares about: 1927-01-01 .. 2119-01-01.
 SERIAL_MIN, SERIAL_MAX = 10000, 80000
 
@@ -219,7 +220,8 @@ def date(value: object, day_first: bool | None) -> DateResult:
 
 
 def to_serial(d: dt.date) -> int:
-    return (dt.datetime(d.year, d.month, d.day) - EXCEL_EPOCH).days
+    """Excel's serial number of a day (1900 date system)."""
+    return d.toordinal() - _EXCEL_EPOCH_ORDINAL
 
 
 # ---- amounts -------------------------------------------------------------------------

@@ -15,7 +15,7 @@ SHEET = ('<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006
 
 
 def test_set_column_inserts_in_column_order_and_adds_missing_rows():
-    out = xlsxml.set_column(SHEET, 3, {2: "C00001", 3: "C00002"}, 1, "CRM ID")
+    out = xlsxml.set_columns(SHEET, [(3, {2: "C00001", 3: "C00002"}, "CRM ID")], 1)
     assert '<c r="A1" s="3" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c>' \
            '<c r="C1" t="inlineStr"><is><t>CRM ID</t></is></c>' in out
     assert '<row r="2"><c r="C2" t="inlineStr"><is><t>C00001</t></is></c></row>' in out
@@ -28,7 +28,7 @@ def test_set_column_inserts_in_column_order_and_adds_missing_rows():
 
 def test_set_column_replaces_a_value_and_keeps_its_style():
     sheet = SHEET.replace('<c r="D3"><v>7</v></c>', '<c r="D3" s="5"><v>7</v></c>')
-    out = xlsxml.set_column(sheet, 4, {3: "C9"}, 1, None)
+    out = xlsxml.set_columns(sheet, [(4, {3: "C9"}, None)], 1)
     assert '<c r="D3" s="5" t="inlineStr"><is><t>C9</t></is></c>' in out
     assert out.count('r="D3"') == 1
 
@@ -38,7 +38,7 @@ def test_prefixed_namespace_and_rows_without_numbers():
              '<x:sheetData><x:row><x:c t="inlineStr"><x:is><x:t>Name</x:t></x:is></x:c></x:row>'
              '<x:row><x:c t="inlineStr"><x:is><x:t>Ada</x:t></x:is></x:c></x:row>'
              '</x:sheetData></x:worksheet>')
-    out = xlsxml.set_column(sheet, 2, {2: "C00001"}, 1, "CRM ID")
+    out = xlsxml.set_columns(sheet, [(2, {2: "C00001"}, "CRM ID")], 1)
     assert '<x:c r="B1" t="inlineStr"><x:is><x:t>CRM ID</x:t></x:is></x:c>' in out
     assert ('<x:c t="inlineStr"><x:is><x:t>Ada</x:t></x:is></x:c><x:c r="B2" t="inlineStr">'
             '<x:is><x:t>C00001</x:t></x:is></x:c>') in out

@@ -17,6 +17,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 from ..errors import BookUnreadable
 from ..model import Cell, TabWrite, col_index, col_letter
+from ..normalize import to_serial
 
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -199,7 +200,6 @@ def ensure_styles(xml: str) -> tuple[str, Styles]:
 # ---- cells --------------------------------------------------------------------------
 
 _NEEDS_ESCAPING = re.compile("[&<>\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]|_x[0-9A-Fa-f]{4}_")
-_EXCEL_EPOCH_ORDINAL = dt.date(1899, 12, 30).toordinal()
 
 
 def text_cell_value(text: str) -> str:
@@ -227,8 +227,7 @@ def cell_xml(ref: str, value: Cell, style: int | str | None = None, p: str = "",
         return f"<{p}c r=\"{ref}\"{s}/>" if s else ""
     if kind is dt.date or kind is dt.datetime:
         ds = f' s="{date_style}"' if not s and date_style else s
-        serial = value.toordinal() - _EXCEL_EPOCH_ORDINAL
-        return f'<{p}c r="{ref}"{ds}><{p}v>{serial}</{p}v></{p}c>'
+        return f'<{p}c r="{ref}"{ds}><{p}v>{to_serial(value)}</{p}v></{p}c>'
     if isinstance(value, bool):
         return f'<{p}c r="{ref}"{s} t="b"><{p}v>{int(value)}</{p}v></{p}c>'
     if isinstance(value, (int, float)):  # numpy numbers and other int/float subclasses
@@ -345,12 +344,6 @@ def set_columns(xml: str, columns: list[tuple[int, dict[int, Cell], str | None]]
     new_xml = xml[:start] + ">" + "".join(out) + f"</{p}sheetData>" + xml[m.end():]
     new_cols = [col for col, _, header in columns if header is not None]
     return _widen(new_xml, p, min(letters), max(letters), max(by_row), new_cols, width)
-
-
-def set_column(xml: str, col: int, cells: dict[int, Cell], header_row: int,
-               header: str | None, width: float = 12, date_style: int = 0) -> str:
-    """One owned column: see set_columns."""
-    return set_columns(xml, [(col, cells, header)], header_row, date_style, width)
 
 
 def _rows(body: str, p: str):
