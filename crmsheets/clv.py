@@ -74,10 +74,10 @@ class _History:
     """Customers' histories prepared for the likelihood: what depends only on x is kept
     per distinct x (a few dozen values), the rest per customer."""
 
-    def __init__(self, x, t_x, T, weights):
-        self.x, self.t_x, self.T, self.w = x, t_x, T, weights
-        self.ux, self.ix = np.unique(x, return_inverse=True)
-        self.wx = np.bincount(self.ix, weights=weights)  # total weight per distinct x
+    def __init__(self, x, t_x, T):
+        self.x, self.t_x, self.T, self.n = x, t_x, T, len(x)
+        self.ux, ix = np.unique(x, return_inverse=True)
+        self.count_x = np.bincount(ix)  # customers per distinct x
         self.repeat = x > 0
         self.bx1 = np.where(self.repeat, x - 1, 0.0)  # b + x - 1 is only used where x > 0
 
@@ -86,7 +86,7 @@ def _bgnbd_nll_grad(params, h: _History):
     """Negative log-likelihood and its gradient in log-parameters (Fader et al. 2005,
     equation 6): an analytic gradient makes the fit a few dozen evaluations."""
     r, alpha, a, b = np.exp(params)
-    ux, wx = h.ux, h.wx
+    ux, wx = h.ux, h.count_x
     # Terms that depend on x only.
     ll_x = (gammaln(r + ux) - gammaln(r) + gammaln(a + b) + gammaln(b + ux) - gammaln(b)
             - gammaln(a + b + ux))
@@ -100,11 +100,11 @@ def _bgnbd_nll_grad(params, h: _History):
     a4 = np.where(h.repeat, np.log(a) - np.log(b + h.bx1) - rx * log_atx, -np.inf)
     top = np.logaddexp(a3, a4)
     w3, w4 = np.exp(a3 - top), np.exp(a4 - top)
-    ll = np.dot(wx, ll_x) + r * np.log(alpha) * h.w.sum() + np.dot(h.w, top)
-    g_r = np.dot(wx, d_r_x) + np.log(alpha) * h.w.sum() - np.dot(h.w, w3 * log_aT + w4 * log_atx)
-    g_alpha = r / alpha * h.w.sum() - np.dot(h.w, rx * (w3 / (alpha + h.T) + w4 / (alpha + h.t_x)))
-    g_a = np.dot(wx, d_ab) + np.dot(h.w, w4) / a
-    g_b = np.dot(wx, d_b_x) - np.dot(h.w, w4 / (b + h.bx1))
+    ll = np.dot(wx, ll_x) + r * np.log(alpha) * h.n + top.sum()
+    g_r = np.dot(wx, d_r_x) + np.log(alpha) * h.n - np.sum(w3 * log_aT + w4 * log_atx)
+    g_alpha = r / alpha * h.n - np.sum(rx * (w3 / (alpha + h.T) + w4 / (alpha + h.t_x)))
+    g_a = np.dot(wx, d_ab) + w4.sum() / a
+    g_b = np.dot(wx, d_b_x) - np.sum(w4 / (b + h.bx1))
     grad = np.array([g_r * r, g_alpha * alpha, g_a * a, g_b * b])
     return -ll, -grad
 
@@ -120,7 +120,7 @@ def fit_bgnbd(x, t_x, T) -> BGNBD:
     if len(x) > MAX_FIT_CUSTOMERS:
         pick = np.random.default_rng(0).choice(len(x), MAX_FIT_CUSTOMERS, replace=False)
         x, t_x, T = x[pick], t_x[pick], T[pick]
-    h = _History(x, t_x, T, np.ones(len(x)))
+    h = _History(x, t_x, T)
     result = minimize(_bgnbd_nll_grad, np.zeros(4), args=(h,), jac=True, method="L-BFGS-B",
                       bounds=[(-12, 12)] * 4)
     r, alpha, a, b = np.exp(result.x)

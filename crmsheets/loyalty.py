@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -67,21 +67,6 @@ class CustomerFigures:
 
 
 @dataclass
-class Loyalty:
-    customers: CustomerFigures
-    model: clv.BGNBD | None
-    spend_model: clv.GammaGamma | None
-    model_note: str
-    excluded: Counter = field(default_factory=Counter)  # reason -> orders not counted
-    currency: str = ""
-    # The counted orders as arrays: customer (index into crm_ids), day (ordinal), amount.
-    order_customer: np.ndarray = field(default_factory=lambda: np.zeros(0, int))
-    order_day: np.ndarray = field(default_factory=lambda: np.zeros(0, int))
-    order_amount: np.ndarray = field(default_factory=lambda: np.zeros(0))
-    counted: list[Order] = field(default_factory=list)
-
-
-@dataclass
 class Counted:
     """The orders that count, and the same as arrays (customer index, day, amount)."""
 
@@ -92,6 +77,15 @@ class Counted:
     amount: np.ndarray
     currency: str
     excluded: Counter
+
+
+@dataclass
+class Loyalty:
+    customers: CustomerFigures
+    model: clv.BGNBD | None
+    spend_model: clv.GammaGamma | None
+    model_note: str
+    counted: Counted
 
 
 def counted_orders(orders: list[Order], settings: Settings) -> Counted:
@@ -196,8 +190,7 @@ def compute(contacts: list[Contact], orders: list[Order], settings: Settings,
         ids, [dt.date.fromordinal(int(d)) for d in first],
         [dt.date.fromordinal(int(d)) for d in last], orders_n, total, recency, r, f, m,
         segment, score, p_active, expected, value)
-    return Loyalty(figures, model, spend_model, note, c.excluded, c.currency, cust, day, amount,
-                   c.orders)
+    return Loyalty(figures, model, spend_model, note, c)
 
 
 def _fit(x, t_x, T, mean_repeat) -> tuple[clv.BGNBD | None, clv.GammaGamma | None, str]:

@@ -49,18 +49,18 @@ def business_rows(loy: Loyalty, as_of: dt.date) -> list[list[Cell]]:
     c = loy.customers
     n = len(c.crm_ids)
     today = as_of.toordinal()
-    this_year = loy.order_day > today - 365
-    last_year = ~this_year & (loy.order_day > today - 730)
-    bought_now = np.bincount(loy.order_customer[this_year], minlength=n) > 0
-    bought_before = np.bincount(loy.order_customer[last_year], minlength=n) > 0
+    this_year = loy.counted.day > today - 365
+    last_year = ~this_year & (loy.counted.day > today - 730)
+    bought_now = np.bincount(loy.counted.customer[this_year], minlength=n) > 0
+    bought_before = np.bincount(loy.counted.customer[last_year], minlength=n) > 0
     # Days with a purchase in the past 12 months, per customer.
-    days = np.unique(loy.order_customer[this_year].astype(np.int64) * 10_000_000
-                     + loy.order_day[this_year])
+    days = np.unique(loy.counted.customer[this_year].astype(np.int64) * 10_000_000
+                     + loy.counted.day[this_year])
     repeaters = int((np.bincount(days // 10_000_000, minlength=n) > 1).sum())
     buyers, before = int(bought_now.sum()), int(bought_before.sum())
     returned = int((bought_now & bought_before).sum())
-    revenue_year = float(loy.order_amount[this_year].sum())
-    cur = f" ({loy.currency})" if loy.currency else ""
+    revenue_year = float(loy.counted.amount[this_year].sum())
+    cur = f" ({loy.counted.currency})" if loy.counted.currency else ""
     rows: list[list[Cell]] = [
         ["As of", as_of, "Figures are computed as if today were this date."],
         ["Customers", n, "Contacts with at least one counted order."],
@@ -72,11 +72,11 @@ def business_rows(loy: Loyalty, as_of: dt.date) -> list[list[Cell]]:
          "12 months."],
         [f"Revenue, past 12 months{cur}", round(revenue_year, 2), "Counted orders only."],
         [f"Revenue, all time{cur}", round(float(c.total.sum()), 2), "Counted orders only."],
-        ["Counted orders", len(loy.order_day),
+        ["Counted orders", len(loy.counted.day),
          "Orders with a date, an amount, a known contact, the book's currency and a status "
          "that counts (Settings: Statuses that count)."],
     ]
-    for reason, count in sorted(loy.excluded.items()):
+    for reason, count in sorted(loy.counted.excluded.items()):
         rows.append(["Orders not counted", count, reason])
     rows.append(["Purchase model", "fitted" if loy.model else "not fitted", loy.model_note])
     return rows
@@ -93,8 +93,8 @@ def build(loy: Loyalty, contacts: list[Contact], contacts_tab: str,
                             "Revenue, past 12 months"]]
     c = loy.customers
     n = len(c.crm_ids)
-    this_year = loy.order_day > as_of.toordinal() - 365
-    recent = np.bincount(loy.order_customer[this_year], weights=loy.order_amount[this_year],
+    this_year = loy.counted.day > as_of.toordinal() - 365
+    recent = np.bincount(loy.counted.customer[this_year], weights=loy.counted.amount[this_year],
                          minlength=n)
     names = list(SEGMENTS)
     code = {name: k for k, name in enumerate(names)}

@@ -123,7 +123,7 @@ def stage_tasks(ctx: Context) -> None:
     """The Follow-ups tab (and Done), with the owner's edits carried over."""
     contacts = ctx.mapped[CONTACTS.name]
     issues = [i for i in ctx.issues if i.key not in ctx.ignored]
-    found = tasks.generate(ctx.contacts, ctx.orders, ctx.interactions, issues, ctx.loyalty,
+    found = tasks.generate(ctx.contacts, ctx.interactions, issues, ctx.loyalty,
                            ctx.settings, ctx.as_of, "opt_in" in contacts.columns)
     existing = _owned_tab(ctx.book, FOLLOW_UPS)
     done = ctx.book.tab(DONE.name)
@@ -154,8 +154,7 @@ def stage_state(ctx: Context) -> None:
     ctx.owned_tabs.append(TabWrite(STATE_TAB, list(STATE.header), rows, [20, 12], hidden=True))
 
 
-# The pipeline. Later stages slot in before stage_issues: dedupe before loyalty; tasks
-# and the dashboard after it.
+# The pipeline (see the module's docstring for where later stages go).
 STAGES: list[Callable[[Context], None]] = [stage_read, stage_loyalty, stage_issues, stage_tasks,
                                            stage_state]
 

@@ -66,15 +66,15 @@ def _order_key(o: Order) -> str:
     return o.order_id or f"{o.date.isoformat()}/{o.amount}"
 
 
-def generate(contacts: list[Contact], orders: list[Order], interactions: list[Interaction],
+def generate(contacts: list[Contact], interactions: list[Interaction],
              issues: list[Issue], loyalty, settings: Settings, as_of: dt.date,
              has_opt_in: bool) -> list[Task]:
     """Every task the rules call for today, before the owner's edits are applied."""
     off = {w.strip().lower() for w in str(settings["Rules switched off"]).split(",")}
     window = dt.timedelta(days=settings["Tasks look back (days)"])
     by_id = {c.crm_id: c for c in contacts}
-    counted = [o for o in (loyalty.counted if loyalty else []) if o.crm_id in by_id]
-    currency = loyalty.currency if loyalty else settings["Currency"]
+    counted = [o for o in (loyalty.counted.orders if loyalty else []) if o.crm_id in by_id]
+    currency = loyalty.counted.currency if loyalty else settings["Currency"]
     tasks: list[Task] = []
 
     def marketing_ok(c: Contact) -> bool:

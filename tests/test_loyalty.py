@@ -127,7 +127,7 @@ def test_refunds_one_time_buyers_and_no_orders():
     c = loy.customers
     assert c.crm_ids == ["C00001", "C00002"]  # C00003 has no orders: no scores
     assert list(c.orders) == [3, 1] and list(c.total) == [55.0, 40.0]
-    assert loy.excluded == {"status refunded": 1}
+    assert loy.counted.excluded == {"status refunded": 1}
     assert c.recency_days[1] == (today - dt.date(2024, 1, 1)).days
     assert loy.model is None and "Too few customers" in loy.model_note
     assert np.isnan(c.p_active).all() and np.isnan(c.expected_value).all()
