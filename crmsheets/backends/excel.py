@@ -129,8 +129,6 @@ class ExcelBook:
         self.check_unlocked()
         changed = self._changed_parts(plan)
         new_data = xlsxzip.rewrite(self._data, changed)
-        if self._current() != self._data:
-            raise BookChanged(self.location)
         tmp = self.path.with_name(f".~crmsheets-{self.path.name}.tmp")
         try:
             with open(tmp, "wb") as fh:
@@ -172,10 +170,11 @@ class ExcelBook:
 
     def _changed_parts(self, plan: WritePlan) -> dict[str, bytes]:
         texts: dict[str, str] = {}
+        originals: dict[str, str] = {}
 
         def text(part: str) -> str:
             if part not in texts:
-                texts[part] = self._text(part)
+                texts[part] = originals[part] = self._text(part)
             return texts[part]
 
         styles = xlsxml.Styles()
@@ -204,10 +203,13 @@ class ExcelBook:
                 else:
                     part = ref.part
                 texts[part] = xlsxml.render_tab(tw, styles)
-        return {part: t.encode("utf-8") for part, t in texts.items()}
+        # A list part that already had every entry it needed (styles on a second sync)
+        # is not rewritten.
+        return {part: t.encode("utf-8") for part, t in texts.items()
+                if part not in originals or t != originals[part]}
 
     def _styles_part(self) -> str | None:
-        rels = xlsxml._rels_targets(self._text(xlsxml.rels_part(self._wb_path)),
+        rels = xlsxml.rels_targets(self._text(xlsxml.rels_part(self._wb_path)),
                                     os.path.dirname(self._wb_path))
         for part, typ in rels.values():
             if typ.endswith("/styles") and part in self._parts:

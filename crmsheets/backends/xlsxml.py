@@ -64,7 +64,7 @@ class SheetRef:
     hidden: bool
 
 
-def _rels_targets(rels_xml: str, base: str) -> dict[str, tuple[str, str]]:
+def rels_targets(rels_xml: str, base: str) -> dict[str, tuple[str, str]]:
     out = {}
     for tag in re.findall(r"<(?:\w+:)?Relationship\b[^>]*>", rels_xml):
         rid, target, typ = _attr(tag, "Id"), _attr(tag, "Target"), _attr(tag, "Type")
@@ -79,7 +79,7 @@ def _rels_targets(rels_xml: str, base: str) -> dict[str, tuple[str, str]]:
 
 def workbook_part(ct_or_rels: str) -> str:
     """The workbook part named by the package relationships (_rels/.rels)."""
-    for part, typ in _rels_targets(ct_or_rels, "").values():
+    for part, typ in rels_targets(ct_or_rels, "").values():
         if typ.endswith("/officeDocument"):
             return part
     return "xl/workbook.xml"
@@ -91,7 +91,7 @@ def rels_part(part: str) -> str:
 
 
 def sheets(workbook_xml: str, rels_xml: str, workbook_path: str) -> list[SheetRef]:
-    targets = _rels_targets(rels_xml, posixpath.dirname(workbook_path))
+    targets = rels_targets(rels_xml, posixpath.dirname(workbook_path))
     p = _prefix(workbook_xml, "workbook")
     out = []
     for tag in re.findall(r"<" + p + r"sheet\b[^>]*>", workbook_xml):
