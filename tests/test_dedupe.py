@@ -1,0 +1,161 @@
+"""Matching: the normal forms (idempotent), each kind of evidence, the guards that keep
+family members and colleagues apart, and no chaining of unrelated people."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from crmsheets.dedupe import evidence, find_groups, match, normal, person
+
+
+def pair(a: dict, b: dict) -> tuple[match.Person, match.Person]:
+    return person(0, region="GB", **a), person(1, region="GB", **b)
+
+
+def grouped(*rows: dict, never=frozenset()) -> list[list[int]]:
+    people = [person(i, region="GB", **r) for i, r in enumerate(rows)]
+    return [g.members for g in find_groups(people, never)]
+
+
+# ---- normal forms ----------------------------------------------------------------
+
+texts = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=40)
+
+
+@given(texts)
+def test_fold_is_idempotent(s):
+    assert normal.fold(normal.fold(s)) == normal.fold(s)
+
+
+@given(texts)
+def test_email_key_is_idempotent(s):
+    once = normal.email_key(s)
+    assert normal.email_key(once) == once
+
+
+@given(texts)
+def test_street_and_company_keys_are_idempotent(s):
+    assert normal.street_key(normal.street_key(s)) == normal.street_key(s)
+    once = normal.company_key(s)
+    assert normal.company_key(once) == once
+
+
+@given(st.text(alphabet="0123456789 +-()", max_size=20))
+def test_phone_keys_are_digits_of_the_number(s):
+    for key in normal.phone_keys(s, "GB"):
+        assert key.isdigit() and len(key) >= 6
+
+
+def test_normal_forms_that_owners_rely_on():
+    assert normal.email_key(" J.Smith+shop@GoogleMail.com ") == "jsmith@gmail.com"
+    assert normal.email_key("j.smith+news@example.com") == "j.smith@example.com"
+    assert normal.phone_keys("020 7946 0018", "GB")[0] == normal.phone_keys(
+        "+44 20 7946 0018", "GB")[0] == "442079460018"
+    assert normal.split_name("Smith, John") == ("john", "smith")
+    assert normal.split_name("Mr. José  Núñez Jr.") == ("jose", "nunez")
+    assert normal.company_key("The Acme Holdings Ltd.") == "acme holdings"
+    assert normal.street_key("12 High St.") == "12 high street"
+    assert "robert" in normal.given_roots("bob")
+
+
+# ---- evidence --------------------------------------------------------------------
+
+def test_same_email_ignoring_case_dots_and_tags():
+    a, b = pair({"name": "Jane Doe", "email": "Jane.Doe@gmail.com"},
+                {"name": "Jane Doe", "email": "janedoe+shop@gmail.com"})
+    assert match.compare(a, b) >= match.SUGGEST
+    assert "same email janedoe@gmail.com, ignoring case, dots and +tags" in evidence(a, b)
+
+
+def test_same_phone_in_two_formats():
+    a, b = pair({"name": "Jon Smith", "phone": "020 7946 0018"},
+                {"name": "John Smith", "phone": "+44 20 7946 0018"})
+    words = evidence(a, b)
+    assert "same phone +44 20 7946 0018" in words
+    assert "'Jon' and 'John' can be the same given name and same surname" in words
+    assert match.compare(a, b) >= match.SUGGEST
+
+
+def test_nickname_and_postcode():
+    a, b = pair({"name": "Bob Marley", "postcode": "N1 9GU", "address": "5 Mill Rd"},
+                {"name": "Robert Marley", "postcode": "n19gu", "address": "5 Mill Road"})
+    words = evidence(a, b)
+    assert "'Bob' and 'Robert' can be the same given name and same surname" in words
+    assert "same address ('5 Mill Rd', '5 Mill Road')" in words
+    assert "same postcode N19GU" in words
+    assert match.compare(a, b) >= match.SUGGEST
+
+
+def test_swapped_name_parts_and_company_suffix():
+    a, b = pair({"first": "Smith", "last": "Anna", "company": "Acme Ltd",
+                 "email": "anna@acme.example"},
+                {"first": "Anna", "last": "Smith", "company": "ACME Limited",
+                 "email": "anna@acme.example"})
+    words = evidence(a, b)
+    assert words[0] == "'Smith Anna' is 'Anna Smith' with first and last name swapped"
+    assert "same company 'ACME Limited'" in words
+
+
+def test_same_date_of_birth_counts():
+    a, b = pair({"name": "Ann Lee", "dob": "1980-02-03", "city": "Leeds"},
+                {"name": "Anne Lee", "dob": "1980-02-03", "city": "Leeds"})
+    assert "same date of birth" in evidence(a, b)
+    assert match.compare(a, b) >= match.SUGGEST
+
+
+def test_a_shared_name_alone_is_not_a_duplicate():
+    a, b = pair({"name": "Charlie Hill", "email": "charlie.hill@icloud.com"},
+                {"name": "Charlie Hill", "email": "charlie.hill@yahoo.co.uk"})
+    assert match.compare(a, b) < match.SUGGEST
+    assert grouped({"name": "Charlie Hill"}, {"name": "Charlie Hill"}) == []
+
+
+# ---- households, colleagues, chains --------------------------------------------
+
+def test_family_sharing_an_address_and_a_landline_are_two_people():
+    home = {"address": "12 Oak Street", "postcode": "LS1 4AP", "phone": "0113 496 0001"}
+    assert grouped({"name": "John Smith", **home}, {"name": "Mary Smith", **home}) == []
+
+
+def test_colleagues_sharing_a_switchboard_are_two_people():
+    office = {"company": "Acme Ltd", "phone": "020 7946 0000", "city": "London"}
+    assert grouped({"name": "Priya Shah", **office}, {"name": "Tom Okafor", **office}) == []
+
+
+def test_people_with_similar_but_different_given_names_are_two_people():
+    base = {"last": "Morris", "postcode": "M1 1AE", "phone": "0161 496 0001"}
+    assert grouped({"first": "Oliver", **base}, {"first": "Olivia", **base}) == []
+
+
+def test_no_chaining_through_a_shared_row():
+    # A and C are each close to B (shared email with one, shared phone with the other),
+    # but A and C are plainly two people: B may join one of them, never both.
+    groups = grouped(
+        {"name": "Sam Taylor", "email": "sam@example.com", "dob": "1970-01-01"},
+        {"name": "Sam Taylor", "email": "sam@example.com", "phone": "07700 900123"},
+        {"name": "Sam Taylor", "phone": "07700 900123", "dob": "1999-12-31"},
+    )
+    assert groups in ([[0, 1]], [[1, 2]])
+
+
+def test_true_triples_stay_together():
+    groups = grouped(
+        {"name": "Ada Lovelace", "email": "ada@example.com"},
+        {"name": "A. Lovelace", "email": "ADA@example.com", "phone": "020 7946 0001"},
+        {"name": "Ada Lovelace", "phone": "+44 20 7946 0001"},
+    )
+    assert groups == [[0, 1, 2]]
+
+
+def test_never_pairs_are_not_grouped():
+    a = {"name": "Ada Lovelace", "email": "ada@example.com"}
+    assert grouped(a, dict(a)) == [[0, 1]]
+    assert grouped(a, dict(a), never={frozenset((0, 1))}) == []
+
+
+def test_blocking_grows_about_linearly():
+    people = [person(i, name=f"Person {i} Surname{i % 997}", email=f"p{i}@example.com",
+                     phone=f"0161 496 {i % 10000:04d}", region="GB") for i in range(5000)]
+    pairs = match.candidate_pairs(people)
+    assert len(pairs) < 20 * len(people)
