@@ -7,7 +7,7 @@ from pathlib import Path
 
 from .backends import open_backend
 from .sample import sample_book, starter
-from .sync import Result, cyclic_gc_paused, run, sync
+from .sync import Result, cyclic_gc_paused, run, sync, unmerge
 
 
 def init_book(path: str | Path, sample: bool = False,
@@ -28,3 +28,9 @@ def sync_book(location: str | Path, as_of: dt.date | None = None, dry_run: bool 
 def check_book(location: str | Path, as_of: dt.date | None = None) -> Result:
     with cyclic_gc_paused():
         return run(open_backend(str(location)).read(), as_of)
+
+
+def unmerge_book(location: str | Path, group: str, dry_run: bool = False,
+                 force: bool = False) -> Result:
+    """Undo merge `group` (M1, M2... as in the book's Merged tab)."""
+    return unmerge(open_backend(str(location), force=force), group, dry_run=dry_run)

@@ -62,8 +62,10 @@ JSON = click.option("--json", "as_json", is_flag=True,
 def main() -> None:
     """crmsheets: your customer spreadsheet as a CRM, and it stays yours.
 
-    Checks every row, gives each contact a stable CRM ID, and writes what it found
-    into an Issues tab, without touching any cell of yours.
+    Checks every row, gives each contact a stable CRM ID, scores loyalty, finds
+    duplicate contacts and follow-ups, and writes them into tabs of its own, without
+    touching any cell of yours (a merge you approved is the one exception, and it
+    can be undone).
 
     \b
     Start here:
@@ -71,6 +73,8 @@ def main() -> None:
       crmsheets check shop.xlsx           list the problems, change nothing
       crmsheets sync shop.xlsx            write CRM IDs, loyalty, Issues, Follow-ups
       crmsheets tasks shop.xlsx           what to do today
+      crmsheets dedupe shop.xlsx          contacts that look like one person
+      crmsheets unmerge shop.xlsx M1      undo a merge
     """
 
 
@@ -227,3 +231,69 @@ def tasks(book: str, as_of: dt.date | None, as_json: bool) -> None:
         click.echo(f"  {when}  {str(r[1]):<6}  {r[5]}")
         if r[9]:
             click.echo(f"{'':22}assigned to {r[9]}")
+
+
+@main.command(epilog=EPILOG)
+@click.argument("book")
+@AS_OF
+@JSON
+@_fail_cleanly
+def dedupe(book: str, as_of: dt.date | None, as_json: bool) -> None:
+    """List the contacts that look like the same person, with the evidence, as the next
+    sync will write them in the Duplicates tab. Writes nothing."""
+    from .api import check_book
+    from .dedupe import evidence
+
+    ctx = check_book(book, as_of=as_of).ctx
+    groups = []
+    for n, g in enumerate(ctx.groups, start=1):
+        first = g.members[0]
+        members = [{"crm_id": ctx.contacts[i].crm_id, "row": ctx.contacts[i].row,
+                    "name": ctx.contacts[i].name,
+                    "evidence": evidence(ctx.people[first], ctx.people[i]) if i != first
+                    else []} for i in g.members]
+        groups.append({"group": n, "confidence": round(100 * g.confidence), "rows": members})
+    if as_json:
+        click.echo(json.dumps({"book": book, "groups": groups}, indent=2, ensure_ascii=False))
+        return
+    if not groups:
+        click.echo(f"No duplicate contacts found in {book}.")
+        return
+    for g in groups:
+        rows = ", ".join(f"{m['crm_id']} {m['name']} (row {m['row']})" for m in g["rows"])
+        click.echo(f"Group {g['group']} ({g['confidence']}%): {rows}")
+        for m in g["rows"][1:]:
+            click.echo(f"    {m['crm_id']}: {'; '.join(m['evidence'])}")
+    rows = sum(len(g["rows"]) for g in groups)
+    click.echo(f"\n{len(groups)} groups, {rows} rows. Nothing was written. crmsheets sync "
+               f"{book} lists them in its Duplicates tab; type merge, not the same or later "
+               "in the Decision column, and the next sync does it.")
+
+
+@main.command(epilog=EPILOG)
+@click.argument("book")
+@click.argument("group")
+@click.option("--dry-run", is_flag=True, help="Print what would be put back; write nothing.")
+@JSON
+@click.option("--force", is_flag=True,
+              help="Even if a lock file says the book is open (a lock left by a crash).")
+@_fail_cleanly
+def unmerge(book: str, group: str, dry_run: bool, as_json: bool, force: bool) -> None:
+    """Undo the merge GROUP (M1, M2..., the first column of the Merged tab): put the
+    merged-away rows back exactly as they were and the surviving row's cells as they
+    were before the merge. Those rows are then never suggested as duplicates again."""
+    from .api import unmerge_book
+
+    result = unmerge_book(book, group, dry_run=dry_run, force=force)
+    summary = result.summary()
+    if as_json:
+        click.echo(json.dumps(summary | {"dry_run": dry_run}, indent=2, ensure_ascii=False))
+        return
+    label = "would write:" if dry_run else "wrote:     "
+    click.echo(f"{'Dry run of unmerge' if dry_run else 'Unmerged'} {group} in {book}")
+    for i, line in enumerate(summary["changes"]):
+        click.echo(f"  {label if i == 0 else ' ' * len(label)} {line}")
+    for note in summary["notes"]:
+        click.echo(f"  note:       {note}")
+    if not dry_run:
+        click.echo(f"Next: crmsheets sync {book}   (refreshes loyalty figures and tabs)")

@@ -52,6 +52,8 @@ CODES: dict[str, tuple[str, str, str]] = {
                        "Column {detail} has values but no header in row {other} (a merged "
                        "header cell hides it?).",
                        "Give the column a header, or unmerge the header cells."),
+    "decision-unknown": ("Decision not understood", "{value!r} is not one of: {detail}.",
+                         "Pick one of: {detail}; until then the group is left as it is."),
     "setting-invalid": ("Setting not usable", "{column}: {detail}; using {other} instead.",
                         "{fix}"),
 }

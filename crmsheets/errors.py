@@ -90,3 +90,12 @@ class BookWriteFailed(CrmError):
 
 class BadOption(CrmError):
     pass
+
+
+class UnknownMergeGroup(CrmError):
+    def __init__(self, group: str, known: list[str]):
+        listed = ", ".join(known) if known else "none: nothing has been merged in this book"
+        super().__init__(
+            f"No merge group {group!r} in the Merged tab (groups there: {listed}). "
+            f"The group is the first column of the Merged tab, such as M1."
+        )

@@ -99,6 +99,7 @@ class ColumnWrite:
     header_row: int
     new: bool  # the column (and its header cell) does not exist yet
     cells: dict[int, Cell]  # sheet row -> new value, only cells that change
+    owner: bool = False  # an owner's column, changed because the owner approved it (merge)
 
 
 @dataclass
@@ -127,6 +128,7 @@ class TabWrite:
 class WritePlan:
     columns: list[ColumnWrite] = field(default_factory=list)
     tabs: list[TabWrite] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # owner-approved changes, in words
 
     @property
     def empty(self) -> bool:
@@ -134,9 +136,9 @@ class WritePlan:
 
     def lines(self) -> list[str]:
         """The plan in words, for --dry-run and the summary."""
-        out = []
+        out = list(self.notes)
         for tab in dict.fromkeys(c.tab for c in self.columns):
-            columns = [c for c in self.columns if c.tab == tab]
+            columns = [c for c in self.columns if c.tab == tab and not c.owner]
             new = [c for c in columns if c.new]
             if len(new) == 1:
                 out.append(f"add column {new[0].header} to {tab} "

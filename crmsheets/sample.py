@@ -84,12 +84,24 @@ def sample_book(end: dt.date, customers: int = 300, seed: int = 7) -> list[TabSp
                               p["city"], p["postcode"], p["country"], p["opt_in"],
                               p["birthday"], p["since"], p["notes"]])
     # Duplicates the way they happen: typed again on another day, a little differently.
-    for p in rnd.sample(people, 12):
+    for n, p in enumerate(rnd.sample(people, 12)):
         variant = list(contacts.rows[people.index(p) + 0])
         nick = data["nicknames"].get(p["first"])
-        variant[0] = (f"{p['last']}, {p['first']}" if not nick or rnd.random() < 0.5
-                      else f"{nick} {p['last']}")
-        variant[1] = p["email"].upper() if rnd.random() < 0.5 else ""
+        if n % 3 == 0:  # surname first, email in capitals or left out
+            variant[0] = f"{p['last']}, {p['first']}"
+            variant[1] = p["email"].upper() if rnd.random() < 0.5 else ""
+        elif n % 3 == 1:  # a nickname or a typo in the surname, the phone written +44
+            last = p["last"]
+            i = len(last) // 2
+            typo = last[:i - 1] + last[i] + last[i - 1] + last[i + 1:]
+            variant[0] = f"{nick} {last}" if nick else f"{p['first']} {typo}"
+            variant[1] = ""
+            if p["phone"]:
+                variant[2] = "+44 " + p["phone"][1:]
+        else:  # the email with a +tag, the street abbreviated
+            local, _, domain = p["email"].partition("@")
+            variant[1] = f"{local}+shop@{domain}"
+            variant[4] = variant[4].replace(" Road", " Rd").replace(" Street", " St")
         variant[8] = "no" if p["opt_in"] == "yes" and rnd.random() < 0.5 else variant[8]
         variant[11] = "signed up again at the Christmas market"
         contacts.rows.append(variant)

@@ -125,7 +125,10 @@ LOYALTY_TAB = "Loyalty"
 FOLLOW_UPS_TAB = "Follow-ups"
 DONE_TAB = "Done"
 STATE_TAB = "_crmsheets"
-OWNED_TABS = (ISSUES_TAB, LOYALTY_TAB, FOLLOW_UPS_TAB, DONE_TAB, STATE_TAB)
+DUPLICATES_TAB = "Duplicates"
+MERGED_TAB = "Merged"
+OWNED_TABS = (ISSUES_TAB, LOYALTY_TAB, FOLLOW_UPS_TAB, DONE_TAB, STATE_TAB, DUPLICATES_TAB,
+              MERGED_TAB)
 
 
 def find_tab(book: Book, kind: TabKind, configured: str = "") -> Tab | None:

@@ -57,8 +57,14 @@ SETTINGS = (
     Setting("Win-back after (days)", 120, "int",
             "A customer with no order for this long may need a nudge."),
     Setting("Done tasks kept (days)", 30, "int", "Finished follow-ups move to Done after this."),
+    Setting("Merge prefers", "most recent", "choice:most recent,most complete,oldest",
+            "What a merge keeps. most recent: email, phone, company and address from the "
+            "newest row that has them, the fullest name, other columns the oldest row's. "
+            "most complete: the longest value of each column. oldest: the oldest row's "
+            "values, its blanks filled from the others. An opt-out always stays."),
     Setting("Auto-merge duplicates above", "", "int",
-            "Blank: never merge without your decision. A number 90-100: merge above that confidence."),
+            "Blank: never merge without your decision. A number such as 99: merge groups "
+            "whose confidence (%) is at least that without asking."),
 )
 
 _BY_KEY = {header_key(s.key): s for s in SETTINGS}
@@ -135,4 +141,10 @@ def _parse(spec: Setting, raw: Any) -> tuple[Any, str]:
         if number < 0 or not number.is_integer():
             return None, f"'{text}' is not a whole number of 0 or more"
         return int(number), ""
+    if spec.kind.startswith("choice:"):
+        allowed = spec.kind[len("choice:"):].split(",")
+        said = " ".join(text.casefold().split())
+        if said in allowed:
+            return said, ""
+        return None, f"'{text}' is not one of: {', '.join(allowed)}"
     return text, ""

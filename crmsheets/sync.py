@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import itertools
 from collections import Counter
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from . import issues_tab, loyalty, loyalty_tab, tasks
+from . import duplicates_tab, issues_tab, loyalty, loyalty_tab, merging, tasks
 from .backends import Backend
 from .carryover import OwnedTabSpec, is_ours, same_content
-from .errors import TabNameTaken
+from .dedupe import find_groups, people_of
+from .errors import TabNameTaken, UnknownMergeGroup
 from .model import Book, Cell, ColumnWrite, Issue, TabWrite, WritePlan
 from .normalize import text_of
 from .records import (
@@ -49,6 +51,7 @@ STATE = OwnedTabSpec(STATE_TAB, ("Key", "Value"), key="Key", inputs=())
 FOLLOW_UPS = OwnedTabSpec(FOLLOW_UPS_TAB, tasks.HEADER, key="Key", inputs=tasks.INPUTS)
 DONE = OwnedTabSpec(DONE_TAB, tasks.HEADER, key="Key", inputs=tasks.INPUTS)
 NEXT_ID = "next CRM ID"
+NOT_SAME = "not the same: "
 
 
 @dataclass
@@ -70,6 +73,17 @@ class Context:
     notes: list[str] = field(default_factory=list)
     loyalty: loyalty.Loyalty | None = None
     tasks: list[list[Cell]] = field(default_factory=list)  # the Follow-ups rows
+    # Duplicates: CRM ID pairs the owner said are not the same, the owner's decisions,
+    # the groups found, the Merged tab's rows, and merges to make without a decision.
+    never: set[frozenset[str]] = field(default_factory=set)
+    decided: dict[str, duplicates_tab.Decided] = field(default_factory=dict)
+    groups: list = field(default_factory=list)
+    people: list = field(default_factory=list)
+    archive: list[dict[str, Cell]] = field(default_factory=list)
+    auto_merge: list[list[str]] = field(default_factory=list)
+    merged: merging.Outcome | None = None
+    # Approved changes to the owner's own Contacts cells (merges): column -> {row: value}.
+    owner_edits: dict[int, dict[int, Cell]] = field(default_factory=dict)
 
 
 def stage_read(ctx: Context) -> None:
@@ -77,14 +91,30 @@ def stage_read(ctx: Context) -> None:
     ctx.settings = read_settings(ctx.book)
     ctx.issues.extend(ctx.settings.issues)
     s = ctx.settings
-    contacts = map_tab(require_tab(ctx.book, CONTACTS, s["Contacts tab"]), CONTACTS)
-    ctx.mapped[CONTACTS.name] = contacts
-    ctx.issues.extend(contacts.issues)
+    contacts_tab = require_tab(ctx.book, CONTACTS, s["Contacts tab"])
+    contacts = map_tab(contacts_tab, CONTACTS)
     state = _state(ctx.book)
     ctx.ids = IdAllocator(int(float(state.get(NEXT_ID, 1) or 1)))
+    ctx.never = {frozenset(k[len(NOT_SAME):].split()) for k in state if k.startswith(NOT_SAME)}
+    ctx.decided = duplicates_tab.decisions(_owned_tab(ctx.book, duplicates_tab.SPEC))
+    ctx.issues.extend(duplicates_tab.unknown_decisions(ctx.decided))
+    ctx.never |= duplicates_tab.never_pairs(ctx.decided)
+    ctx.archive = merging.read_archive(_owned_tab(ctx.book, merging.SPEC))
+    approved = [d.ids for d in ctx.decided.values() if d.decision == duplicates_tab.MERGE]
+    if approved or ctx.auto_merge:
+        first = merging.next_label(ctx.archive)
+        labelled = [(f"M{first + n}", ids) for n, ids in enumerate(approved + ctx.auto_merge)]
+        width = max(contacts.last_col, len(contacts.headers), *contacts.owned.values())
+        when = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
+        ctx.merged = merging.merge(contacts, labelled, s["Merge prefers"], when, width)
+        ctx.archive += ctx.merged.archive
+        ctx.owner_edits = ctx.merged.edits
+        contacts = map_tab(contacts_tab, CONTACTS)  # the tab as merged
+    ctx.mapped[CONTACTS.name] = contacts
+    ctx.issues.extend(contacts.issues)
     ctx.contacts, ctx.new_ids = read_contacts(contacts, s, ctx.ids, ctx.issues)
     ctx.owned_cells[(CONTACTS.name, CRM_ID)] = {c.row: c.crm_id for c in ctx.contacts}
-    index = ContactIndex(ctx.contacts)
+    index = ContactIndex(ctx.contacts, merging.aliases(ctx.archive))
     for kind, reader, target in ((ORDERS, read_orders, "orders"),
                                  (INTERACTIONS, read_interactions, "interactions")):
         tab = find_tab(ctx.book, kind, s[kind.setting])
@@ -97,6 +127,34 @@ def stage_read(ctx: Context) -> None:
         ctx.mapped[kind.name] = mapped
         ctx.issues.extend(mapped.issues)
         setattr(ctx, target, reader(mapped, s, index, ctx.as_of, ctx.issues))
+
+
+def stage_dedupe(ctx: Context) -> None:
+    """The Duplicates tab (groups, evidence, the owner's decisions), the Merged tab, and
+    the groups to merge without a decision when Settings allow it."""
+    contacts = ctx.mapped[CONTACTS.name]
+    ctx.people = people_of(contacts, ctx.contacts, ctx.settings.region)
+    index = {c.crm_id: i for i, c in enumerate(ctx.contacts)}
+    never = {frozenset(index[x] for x in pair) for pair in ctx.never
+             if len(pair) == 2 and all(x in index for x in pair)}
+    ctx.groups = find_groups(ctx.people, never)
+    existing = _owned_tab(ctx.book, duplicates_tab.SPEC)
+    ctx.owned_tabs.append(duplicates_tab.build(ctx.groups, ctx.people, ctx.contacts,
+                                               contacts.tab.name, existing))
+    if ctx.archive or ctx.book.tab(merging.MERGED_TAB) is not None:
+        header, rows = merging.archive_tab(ctx.archive)
+        ctx.owned_tabs.append(TabWrite(merging.MERGED_TAB, header, rows,
+                                       [6, 16, 15, 9, 6] + [14] * (len(header) - 5)))
+    above = ctx.settings["Auto-merge duplicates above"]
+    if above and not ctx.auto_merge:
+        for g in ctx.groups:
+            # Only rows whose CRM ID is already in the book: a merge is recorded by ID.
+            if any(ctx.contacts[i].row in ctx.new_ids for i in g.members):
+                continue
+            ids = [ctx.contacts[i].crm_id for i in g.members]
+            if 100 * g.confidence >= above and \
+                    duplicates_tab.group_key(ids) not in ctx.decided:
+                ctx.auto_merge.append(ids)
 
 
 def stage_loyalty(ctx: Context) -> None:
@@ -151,12 +209,14 @@ def stage_tasks(ctx: Context) -> None:
 
 def stage_state(ctx: Context) -> None:
     rows = [[NEXT_ID, ctx.ids.next_number], ["format", 1]]
+    rows += [[NOT_SAME + " ".join(sorted(pair, key=merging.crm_number)), "yes"]
+             for pair in sorted(ctx.never, key=lambda p: sorted(p, key=merging.crm_number))]
     ctx.owned_tabs.append(TabWrite(STATE_TAB, list(STATE.header), rows, [20, 12], hidden=True))
 
 
 # The pipeline (see the module's docstring for where later stages go).
-STAGES: list[Callable[[Context], None]] = [stage_read, stage_loyalty, stage_issues, stage_tasks,
-                                           stage_state]
+STAGES: list[Callable[[Context], None]] = [stage_read, stage_dedupe, stage_loyalty, stage_issues,
+                                           stage_tasks, stage_state]
 
 
 def _owned_tab(book: Book, spec: OwnedTabSpec):
@@ -188,6 +248,13 @@ def plan(ctx: Context) -> WritePlan:
         if new or changed:
             out.columns.append(ColumnWrite(mapped.tab.name, header, col, mapped.header_row, new,
                                            changed))
+    if ctx.owner_edits:
+        mapped = ctx.mapped[CONTACTS.name]
+        for col, cells in sorted(ctx.owner_edits.items()):
+            header = text_of(mapped.tab.cell(mapped.header_row, col))
+            out.columns.append(ColumnWrite(mapped.tab.name, header, col, mapped.header_row,
+                                           False, cells, owner=True))
+        out.notes.extend(ctx.merged.lines if ctx.merged else [])
     for tw in ctx.owned_tabs:
         existing = ctx.book.tab(tw.name)
         if not same_content(existing, tw.header, tw.rows):
@@ -223,10 +290,18 @@ class Result:
         }
 
 
-def run(book: Book, as_of: dt.date | None = None) -> Result:
+def run(book: Book, as_of: dt.date | None = None,
+        reread: Callable[[], Book] | None = None) -> Result:
+    """Every stage, then the plan. When Settings allow merging without a decision and
+    such groups turn up, the stages run once more on a fresh read with those merges."""
     ctx = Context(book, as_of or dt.date.today())
     for stage in STAGES:
         stage(ctx)
+    if ctx.auto_merge and reread is not None:
+        auto = ctx.auto_merge
+        ctx = Context(reread(), ctx.as_of, auto_merge=auto)
+        for stage in STAGES:
+            stage(ctx)
     return Result(plan(ctx), ctx)
 
 
@@ -250,8 +325,43 @@ def sync(backend: Backend, as_of: dt.date | None = None, dry_run: bool = False) 
     if check_unlocked and not dry_run:
         check_unlocked()
     with cyclic_gc_paused():
-        result = run(backend.read(), as_of)
+        result = run(backend.read(), as_of, backend.read)
         if not dry_run and not result.plan.empty:
             result.where = backend.apply(result.plan)
             result.written = True
+    return result
+
+
+def unmerge(backend: Backend, group: str, dry_run: bool = False) -> Result:
+    """Undo merge `group` (M1, M2... in the Merged tab): the merged-away rows come back
+    exactly, the survivor's cells as they were (unless changed since), and the rows'
+    pairs are remembered as not the same so that no later sync merges them again."""
+    check_unlocked = getattr(backend, "check_unlocked", None)
+    if check_unlocked and not dry_run:
+        check_unlocked()
+    book = backend.read()
+    ctx = Context(book, dt.date.today())
+    ctx.settings = read_settings(book)
+    contacts = map_tab(require_tab(book, CONTACTS, ctx.settings["Contacts tab"]), CONTACTS)
+    ctx.mapped[CONTACTS.name] = contacts
+    merged_tab = _owned_tab(book, merging.SPEC)
+    archive = merging.read_archive(merged_tab)
+    width = max(contacts.last_col, len(contacts.headers), *contacts.owned.values())
+    outcome, rest = merging.unmerge(contacts, archive, group, width)
+    if not outcome.groups:
+        raise UnknownMergeGroup(group, list(dict.fromkeys(text_of(r["Group"]) for r in archive)))
+    ctx.merged, ctx.owner_edits = outcome, outcome.edits
+    header, rows = merging.archive_tab(rest)
+    ctx.owned_tabs.append(TabWrite(merging.MERGED_TAB, header, rows,
+                                   [6, 16, 15, 9, 6] + [14] * (len(header) - 5)))
+    state = _state(book)
+    ids = sorted({*outcome.aliases, *outcome.aliases.values()}, key=merging.crm_number)
+    for a, b in itertools.combinations(ids, 2):
+        state[NOT_SAME + f"{a} {b}"] = "yes"
+    ctx.owned_tabs.append(TabWrite(STATE_TAB, list(STATE.header),
+                                   [[k, v] for k, v in state.items()], [20, 12], hidden=True))
+    result = Result(plan(ctx), ctx)
+    if not dry_run and not result.plan.empty:
+        result.where = backend.apply(result.plan)
+        result.written = True
     return result
