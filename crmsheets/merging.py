@@ -19,7 +19,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from .carryover import OwnedTabSpec
-from .dedupe.normal import street_key
+from .dedupe.normal import email_key, phone_keys, street_key
 from .model import Cell, Tab, col_letter
 from .normalize import text_of, yes_no
 from .schema import CRM_ID, LOYALTY_COLUMNS, MERGED_TAB, Mapped, header_key
@@ -61,8 +61,9 @@ class Outcome:
         self.edits.setdefault(col, {})[row] = value
 
 
-def _best(values: list[tuple[Cell, int]], rule: str) -> Cell:
-    """values: (cell, CRM number) with the survivor (the oldest) first; ties go to it."""
+def _best(values: list[tuple[Cell, int]], rule: str, key=None) -> Cell:
+    """values: (cell, CRM number) with the survivor (the oldest) first; ties go to it.
+    key: the normal form that says two cells hold the same thing."""
     filled = [(v, n) for v, n in values if text_of(v).strip() != ""]
     if not filled:
         return values[0][0]
@@ -72,9 +73,17 @@ def _best(values: list[tuple[Cell, int]], rule: str) -> Cell:
     if rule == "oldest":
         return filled[0][0]
     newest = max(filled, key=lambda t: t[1])[0]
-    if street_key(text_of(newest)) == street_key(text_of(values[0][0])):
+    same = key or street_key
+    if same(text_of(newest)) == same(text_of(values[0][0])):
         return values[0][0]  # "ADA@X.COM" is no newer news than "ada@x.com"
     return newest
+
+
+def _phone_key(text: str) -> str:
+    keys = phone_keys(text, None) if text.strip().startswith("+") else ()
+    digits = "".join(ch for ch in text if ch.isdigit())
+    # "0161 496 0627" and "+44 161 496 0627": the same number with or without its country
+    return keys[0][-9:] if keys else digits[-9:]
 
 
 # Where people are reached: these change over time, so "most recent" applies to them.
@@ -100,6 +109,8 @@ def merge(mapped: Mapped, groups: list[tuple[str, list[str]]], rule: str, when: 
     opt_in_col = mapped.columns.get("opt_in")
     since_col = mapped.columns.get("since")
     rule_of = {mapped.columns[f]: rule for f in _DETAILS if f in mapped.columns}
+    key_of = {mapped.columns[f]: k for f, k in (("email", email_key), ("phone", _phone_key))
+              if f in mapped.columns}
     if rule != "oldest":
         rule_of.update({mapped.columns[f]: "most complete" for f in _NAMES
                         if f in mapped.columns})
@@ -130,7 +141,7 @@ def merge(mapped: Mapped, groups: list[tuple[str, list[str]]], rule: str, when: 
                 after[c - 1] = min(dates) if dates else _best(values, rule)
             else:
                 after[c - 1] = _best(values, rule_of.get(c, "oldest" if rule == "most recent"
-                                                         else rule))
+                                                         else rule), key_of.get(c))
         changed = 0
         for c in range(1, width + 1):
             if text_of(after[c - 1]) != text_of(before[c - 1]):

@@ -208,10 +208,14 @@ def stage_tasks(ctx: Context) -> None:
 
 
 def stage_state(ctx: Context) -> None:
-    rows = [[NEXT_ID, ctx.ids.next_number], ["format", 1]]
+    ctx.owned_tabs.append(_state_tab(ctx.ids.next_number, ctx.never))
+
+
+def _state_tab(next_id: int, never: set[frozenset[str]]) -> TabWrite:
+    rows = [[NEXT_ID, next_id], ["format", 1]]
     rows += [[NOT_SAME + " ".join(sorted(pair, key=merging.crm_number)), "yes"]
-             for pair in sorted(ctx.never, key=lambda p: sorted(p, key=merging.crm_number))]
-    ctx.owned_tabs.append(TabWrite(STATE_TAB, list(STATE.header), rows, [20, 12], hidden=True))
+             for pair in sorted(never, key=lambda p: sorted(p, key=merging.crm_number))]
+    return TabWrite(STATE_TAB, list(STATE.header), rows, [20, 12], hidden=True)
 
 
 # The pipeline (see the module's docstring for where later stages go).
@@ -355,11 +359,10 @@ def unmerge(backend: Backend, group: str, dry_run: bool = False) -> Result:
     ctx.owned_tabs.append(TabWrite(merging.MERGED_TAB, header, rows,
                                    [6, 16, 15, 9, 6] + [14] * (len(header) - 5)))
     state = _state(book)
+    never = {frozenset(k[len(NOT_SAME):].split()) for k in state if k.startswith(NOT_SAME)}
     ids = sorted({*outcome.aliases, *outcome.aliases.values()}, key=merging.crm_number)
-    for a, b in itertools.combinations(ids, 2):
-        state[NOT_SAME + f"{a} {b}"] = "yes"
-    ctx.owned_tabs.append(TabWrite(STATE_TAB, list(STATE.header),
-                                   [[k, v] for k, v in state.items()], [20, 12], hidden=True))
+    never.update(frozenset(p) for p in itertools.combinations(ids, 2))
+    ctx.owned_tabs.append(_state_tab(int(float(state.get(NEXT_ID, 1) or 1)), never))
     result = Result(plan(ctx), ctx)
     if not dry_run and not result.plan.empty:
         result.where = backend.apply(result.plan)

@@ -159,3 +159,18 @@ def test_blocking_grows_about_linearly():
                      phone=f"0161 496 {i % 10000:04d}", region="GB") for i in range(5000)]
     pairs = match.candidate_pairs(people)
     assert len(pairs) < 20 * len(people)
+
+
+def test_a_new_row_is_recognised_as_a_known_contact():
+    known = match.Known([
+        person(0, name="Joshua Jones", email="joshua.jones@gmail.com", phone="0161 496 0627",
+               address="178 Victoria Road", postcode="BA1 1LZ", region="GB"),
+        person(1, name="Mary Smith", phone="0113 496 0001", address="5 Elm Street",
+               postcode="LS1 4AP", region="GB"),
+    ])
+    found = known.best(person(9, name="Josh Jones", phone="+44 161 496 0627", region="GB"))
+    assert found is not None and found[0] == 0 and found[1] > 0.9
+    # John shares Mary's home and landline: a new person, not Mary.
+    assert known.best(person(9, name="John Smith", phone="0113 496 0001",
+                             address="5 Elm Street", postcode="LS1 4AP", region="GB")) is None
+    assert known.best(person(9, name="Someone Else", email="else@example.com")) is None

@@ -262,3 +262,60 @@ def test_dedupe_command_writes_nothing(tmp_path):
     assert path.read_bytes() == before
     data = json.loads(run_cli("dedupe", path, "--json").output)
     assert [len(g["rows"]) for g in data["groups"]] == [2, 2]
+
+
+def test_a_merge_touches_only_contacts_and_crmsheets_tabs(book, tmp_path):
+    from conftest import assert_lossless, parts
+
+    path = book("owner_features.xlsx")
+    wb = load_workbook(path)
+    wb["Contacts"].append(["Lovelace, Ada", "ADA@example.com", "", "", "no"])
+    wb.save(path)
+    sync(path)
+    decide(path, {"C00001": "merge"})
+    before = tmp_path / "before.xlsx"
+    before.write_bytes(path.read_bytes())
+    out = sync(path)
+    assert "merged C00004 into C00001" in out
+    from crmsheets.backends import xlsxml
+    from crmsheets.schema import OWNED_TABS
+
+    data = parts(path)
+    sheet_parts = {ref.name: ref.part for ref in xlsxml.sheets(
+        data["xl/workbook.xml"].decode(), data["xl/_rels/workbook.xml.rels"].decode(),
+        "xl/workbook.xml")}
+    every_column = {chr(c) for c in range(ord("A"), ord("Z") + 1)}
+    changing = {sheet_parts[n]: every_column for n in ("Contacts", *OWNED_TABS)
+                if n in sheet_parts}
+    # Contacts and crmsheets' own sheets change; the owner's Orders and notes sheets,
+    # and every other part, stay byte for byte.
+    assert_lossless(before, path, changing)
+    for name in ("Orders", "Owner notes"):
+        assert parts(before)[sheet_parts[name]] == data[sheet_parts[name]], name
+    ada = contact_rows(path)["C00001"]
+    assert ada["Marketing opt-in"] == "no" and ada["Letters in name"] == "=LEN(A2)"
+
+
+def test_memory_and_excel_backends_agree_on_a_merge(tmp_path):
+    from crmsheets.backends.excel import ExcelBook
+    from crmsheets.backends.memory import MemoryBook
+    from crmsheets.normalize import text_of
+    from crmsheets.sync import sync as run_sync
+
+    path = make_book(tmp_path / "b.xlsx", [ADA, BOB, ADA2, ROBERT], ORDERS)
+    today = dt.date(2026, 11, 22)
+    memory = MemoryBook(ExcelBook(path).read())
+    run_sync(ExcelBook(path), today)
+    run_sync(memory, today)
+    decide(path, {"C00001": "merge"})
+    dup = memory.book.tab("Duplicates")
+    dup.rows[1][7] = "merge"
+    a, b = run_sync(ExcelBook(path), today), run_sync(memory, today)
+    assert a.plan.lines() == b.plan.lines()
+    on_disk = ExcelBook(path).read()
+    for name in ("Contacts", "Merged", "Duplicates", "_crmsheets"):
+        disk = [[text_of(c) for c in r] for r in on_disk.tab(name).rows]
+        mem = [[text_of(c) for c in r] for r in memory.book.tab(name).rows]
+        trim = lambda g: [r[:len(r) - next((i for i, c in enumerate(reversed(r)) if c), len(r))]  # noqa: E731
+                          for r in g]
+        assert [r for r in trim(disk) if any(r)] == [r for r in trim(mem) if any(r)], name

@@ -16,6 +16,7 @@ across them is at least plausible, so that a chain A~B~C never pulls in an unrel
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -33,7 +34,7 @@ LINK = -8.0
 # half of the candidate pairs scoring 2-4 are one person, 80% at 4-6, 92-99% above 6.
 CONFIDENCE_MID = 2.5
 BLOCK_CAP = 30  # a blocking key shared by more rows pairs each only with its neighbours
-WINDOW = 8
+WINDOW = 4
 MAX_GROUP = 12
 VETO = -100.0
 # The guard that keeps family members and colleagues apart (see score_parts). Off only
@@ -70,8 +71,10 @@ class Person:
 def person(id: int, *, name: str = "", first: str = "", last: str = "", email: str = "",
            phone: str = "", company: str = "", address: str = "", number: str = "",
            address2: str = "", city: str = "", postcode: str = "", state: str = "",
-           country: str = "", dob: str = "", region: str | None = None) -> Person:
-    """A Person from what the owner typed (any field may be empty)."""
+           country: str = "", dob: str = "", region: str | None = None,
+           e164: str | None = None) -> Person:
+    """A Person from what the owner typed (any field may be empty). e164: the phone
+    already parsed (validation did it), to save parsing it again."""
     typed_address = " ".join(x for x in (number.strip(), address.strip()) if x)
     if first or last:
         f, lst = normal.name_part(first), normal.name_part(last)
@@ -81,8 +84,14 @@ def person(id: int, *, name: str = "", first: str = "", last: str = "", email: s
         number, street = normal.split_street(address)
     else:
         number, street = normal.fold(number), normal.street_key(address)
-    p = Person(id, f, lst, normal.email_key(email) if email else "",
-               normal.phone_keys(phone, region) if phone else (), normal.company_key(company),
+    if not phone:
+        phones: tuple[str, ...] = ()
+    elif e164 is not None:
+        phones = normal.phone_keys_parsed(phone, e164)
+    else:
+        phones = normal.phone_keys(phone, region)
+    p = Person(id, f, lst, normal.email_key(email) if email else "", phones,
+               normal.company_key(company),
                number, street, normal.street_key(address2), normal.fold(city),
                normal.postcode_key(postcode), normal.fold(state), normal.fold(country),
                "".join(ch for ch in dob if ch.isdigit())[:8], normal.given_roots(f))
@@ -172,10 +181,16 @@ def _email_weight(pa: Person, pb: Person) -> tuple[float, str]:
     if la == lb and len(la) >= 4:
         return (0.0, "same name part") if from_name else (6.0, "same local")
     if Levenshtein.distance(a, b, score_cutoff=2) <= 2 and len(a) > 8:
-        if from_name and pa.first[:3] != pb.first[:3]:
+        if from_name and (pa.first != pb.first or pa.last != pb.last or
+                          _DIGITS.sub("", la) == _DIGITS.sub("", lb)):
+            # walter.marino@ and walter.martin@ differ as the names do, and
+            # jane.smith1@ and jane.smith2@ are two Jane Smiths' addresses
             return -2.0, "different"
         return 6.0, "typo"
     return -2.0, "different"
+
+
+_DIGITS = re.compile(r"\d+")
 
 
 def _from_name(local: str, p: Person) -> bool:
@@ -219,6 +234,13 @@ def _text_weight(a: str, b: str, same: float, close: float, differ: float,
     return differ, "different"
 
 
+def _street_weight(a: Person, b: Person) -> tuple[float, str]:
+    w, level = _text_weight(a.street, b.street, 3.0, 2.0, -1.0)
+    if level in ("same", "close") and a.number and b.number and a.number != b.number:
+        return 0.5, "other number"  # 43 and 112 High Street: two homes
+    return w, level
+
+
 def compare(a: Person, b: Person) -> float:
     """The evidence weight that a and b are the same person (VETO when they cannot be)."""
     return score_parts(a, b)[0]
@@ -232,7 +254,7 @@ def score_parts(a: Person, b: Person) -> tuple[float, dict[str, str]]:
         ("email", _email_weight(a, b)),
         ("phone", _phone_weight(a.phones, b.phones)),
         ("dob", _dob_weight(a.dob, b.dob)),
-        ("street", _text_weight(a.street, b.street, 3.0, 2.0, -1.0)),
+        ("street", _street_weight(a, b)),
         ("number", _text_weight(a.number, b.number, 1.5, 0.0, -1.0, 1.1)),
         ("address2", _text_weight(a.address2, b.address2, 1.0, 0.5, 0.0)),
         ("city", _text_weight(a.city, b.city, 2.0, 1.5, -1.0)),
@@ -283,36 +305,38 @@ def _code(s: str) -> str:
 
 
 def blocking_keys(p: Person) -> Iterable[str]:
+    """Keys a row shares with its likely duplicates; each catches what a typo in another
+    field would lose. Keys that common values make large (a surname, a town) carry a
+    second field so that their blocks stay small."""
     if p.email:
         yield "e" + p.email
         local = p.email.partition("@")[0]
         if len(local) >= 5:
             yield "l" + local
-            yield "i" + local[:5]
-            yield "j" + local[-5:]
+            if sum(ch.isdigit() for ch in local) >= 3:  # a distinctive tail: abuck910037
+                yield "j" + local[-5:]
     for ph in p.phones:
         yield "p" + ph[-9:]
     first, last = p.first.split()[0] if p.first else "", p.last
+    place = p.postcode[:2] or p.city[:2] or p.state
     if last:
-        yield "s" + _code(last) + first[:1]
+        yield "s" + _code(last) + first[:1] + place
         if p.postcode:
             yield "z" + p.postcode + last[:2]
-    if first:
-        yield "f" + _code(first) + last[:1]
-        if p.dob:
-            yield "b" + p.dob + first[:1]
+    if first and p.dob:
+        yield "b" + p.dob + first[:1]
     if first and last:
         yield "n" + "".join(sorted((first[:3], last[:3])))
     if p.dob:
         yield "d" + p.dob
     if p.street and p.number:
-        yield "a" + p.number + p.street
+        yield "a" + p.number + p.street + (p.state or p.city[:2])
     if p.number and p.postcode:
         yield "h" + p.number + p.postcode
     if last and p.number:
         yield "m" + last[:3] + p.number
     if p.city and first:
-        yield "t" + p.city[:3] + p.state + first[:1]
+        yield "t" + p.city[:3] + p.state + first[:1] + last[:1]
     if p.company and (first or last):
         yield "c" + p.company[:6] + (last or first)[:1]
 
@@ -411,3 +435,28 @@ def find_groups(people: list[Person], never: set[frozenset[int]] = frozenset(),
     groups = [Group(sorted(m), links[r]) for r, m in members.items()]
     groups.sort(key=lambda g: g.members[0])
     return groups
+
+
+class Known:
+    """The contacts of a book, ready to recognise one more row (a form response, an
+    import) as someone already there, so that ingest attaches or flags it instead of
+    adding the same person twice."""
+
+    def __init__(self, people: list[Person]):
+        self.people = people
+        self.blocks: dict[str, list[int]] = defaultdict(list)
+        for i, p in enumerate(people):
+            for k in set(blocking_keys(p)):
+                self.blocks[k].append(i)
+
+    def best(self, newcomer: Person) -> tuple[int, float] | None:
+        """(index of the known person, confidence) when the newcomer is likely them."""
+        seen: set[int] = set()
+        for k in set(blocking_keys(newcomer)):
+            ids = self.blocks.get(k, ())
+            seen.update(ids if len(ids) <= BLOCK_CAP * 4 else ())
+        scored = [(compare(self.people[i], newcomer), i) for i in sorted(seen)]
+        if not scored:
+            return None
+        score, i = max(scored)
+        return (i, confidence(score)) if score >= SUGGEST else None

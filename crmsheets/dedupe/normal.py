@@ -65,6 +65,15 @@ def phone_keys(phone: str, region: str | None) -> tuple[str, ...]:
     return tuple(keys)
 
 
+def phone_keys_parsed(phone: str, e164: str) -> tuple[str, ...]:
+    """phone_keys for a number already parsed to E.164 ("" when it did not parse)."""
+    digits = _DIGITS.sub("", phone)
+    if len(digits) < 6:
+        return ()
+    parsed = e164.lstrip("+")
+    return (parsed, digits) if parsed and parsed != digits else (digits,)
+
+
 def phone_shown(phone: str, region: str | None) -> str:
     """The international form an owner recognises, for evidence text."""
     try:

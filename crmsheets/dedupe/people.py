@@ -22,7 +22,7 @@ def people_of(mapped: Mapped, contacts: list[Contact], region: str | None) -> li
             i, name=get("name"), first=get("first_name"), last=get("last_name"),
             email=get("email"), phone=get("phone"), company=get("company"),
             address=get("address"), city=get("city"), postcode=get("postcode"),
-            country=get("country"), dob=dob, region=region))
+            country=get("country"), dob=dob, region=region, e164=c.phone))
         if not out[-1].first and not out[-1].last and not get("name") and c.name:
             out[-1].first, out[-1].last = normal.split_name(c.name)  # a company-only row
     return out
