@@ -55,6 +55,7 @@ class Outcome:
     archive: list[dict[str, Cell]] = field(default_factory=list)  # Merged tab rows by name
     aliases: dict[str, str] = field(default_factory=dict)  # merged-away CRM ID -> survivor
     lines: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # approved groups that could not be
     groups: list[str] = field(default_factory=list)
 
     def edit(self, row: int, col: int, value: Cell) -> None:
@@ -118,8 +119,8 @@ def merge(mapped: Mapped, groups: list[tuple[str, list[str]]], rule: str, when: 
     for label, ids in groups:
         missing = [i for i in ids if i not in rows_by_id]
         if missing or len(ids) < 2:
-            out.lines.append(f"duplicate group {' + '.join(ids)} not merged: "
-                             f"{', '.join(missing) or 'one row'} no longer in the contacts")
+            out.skipped.append(f"duplicate group {' + '.join(ids)} not merged: "
+                               f"{', '.join(missing) or 'one row'} no longer in the contacts")
             continue
         ids = sorted(ids, key=crm_number)
         survivor, away = ids[0], ids[1:]

@@ -109,6 +109,7 @@ def stage_read(ctx: Context) -> None:
         ctx.merged = merging.merge(contacts, labelled, s["Merge prefers"], when, width)
         ctx.archive += ctx.merged.archive
         ctx.owner_edits = ctx.merged.edits
+        ctx.notes.extend(ctx.merged.skipped)
         contacts = map_tab(contacts_tab, CONTACTS)  # the tab as merged
     ctx.mapped[CONTACTS.name] = contacts
     ctx.issues.extend(contacts.issues)

@@ -111,12 +111,10 @@ def run_recordlinkage(data: str) -> dict:
     ecm = rl.ECMClassifier(binarize=0.5)
     matches = ecm.fit_predict(features)
     seconds = time.perf_counter() - t0
-    found = set()
-    for a, b in matches:
-        b = b + cross if cross is not None else b
-        found.add((min(a, b), max(a, b)))
+    # Row labels are positions in df (the second file's keep theirs after the first's).
+    found = {(min(a, b), max(a, b)) for a, b in matches}
     true = dd.true_pairs(truth, cross)
-    cand = {(min(a, b + (cross or 0)), max(a, b + (cross or 0))) for a, b in candidates}
+    cand = {(min(a, b), max(a, b)) for a, b in candidates}
     p, r, f = dd.prf(found, true)
     return {"precision": p, "recall": r, "f1": f,
             "blocking_recall": len(cand & true) / len(true) if true else 1.0,

@@ -174,3 +174,28 @@ def test_a_new_row_is_recognised_as_a_known_contact():
     assert known.best(person(9, name="John Smith", phone="0113 496 0001",
                              address="5 Elm Street", postcode="LS1 4AP", region="GB")) is None
     assert known.best(person(9, name="Someone Else", email="else@example.com")) is None
+
+
+def test_the_prefilter_drops_no_pair_that_could_be_suggested():
+    import random
+
+    rnd = random.Random(5)
+    firsts = sorted(normal.known_given_names())[::40]
+    syllables = ["ka", "lo", "mer", "sta", "vin", "ro", "de", "ban", "th", "ul"]
+    lasts = ["".join(rnd.choice(syllables) for _ in range(3)).title() for _ in range(40)]
+    people = []
+    for i in range(3000):
+        f, s = rnd.choice(firsts), rnd.choice(lasts)
+        if rnd.random() < 0.2:
+            f = f[: rnd.randint(1, len(f))]
+        people.append(person(
+            i, first=f, last=s, email=rnd.choice(["", f"{f}.{s}{rnd.randint(1, 40)}@x.com"]),
+            phone=rnd.choice(["", f"0161 496 {rnd.randint(0, 60):04d}"]),
+            address=rnd.choice(["", f"{rnd.randint(1, 9)} High Street"]),
+            postcode=rnd.choice(["M1 1AE", "LS1 4AP"]), region="GB"))
+    pairs = match.candidate_pairs(people)
+    assert len(pairs) >= 5000  # the prefilter only runs on this many
+    kept = set(match.worth_scoring(people, pairs))
+    assert len(kept) < len(pairs)
+    dropped = [(a, b) for a, b in pairs if (a, b) not in kept]
+    assert all(match.compare(people[a], people[b]) < match.SUGGEST for a, b in dropped)

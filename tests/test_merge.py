@@ -319,3 +319,17 @@ def test_memory_and_excel_backends_agree_on_a_merge(tmp_path):
         trim = lambda g: [r[:len(r) - next((i for i, c in enumerate(reversed(r)) if c), len(r))]  # noqa: E731
                           for r in g]
         assert [r for r in trim(disk) if any(r)] == [r for r in trim(mem) if any(r)], name
+
+
+def test_an_approved_group_whose_row_is_gone_is_not_merged(tmp_path):
+    path = make_book(tmp_path / "b.xlsx", [ADA, BOB, ADA2])
+    sync(path)
+    decide(path, {"C00001": "merge"})
+    wb = load_workbook(path)
+    wb["Contacts"].delete_rows(4)  # the owner deletes Ada's second row meanwhile
+    wb.save(path)
+    out = sync(path)
+    assert "note:       duplicate group C00001 + C00003 not merged: C00003 no longer in " \
+           "the contacts" in out
+    assert "merged" not in out.split("note:")[0]
+    assert set(contact_rows(path)) == {"C00001", "C00002"}

@@ -22,6 +22,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import jellyfish
+import numpy as np
+from rapidfuzz import process
 from rapidfuzz.distance import JaroWinkler, Levenshtein
 
 from . import normal
@@ -33,7 +35,7 @@ LINK = -8.0
 # Confidence is a logistic of the score, set from what the benchmark data show: about
 # half of the candidate pairs scoring 2-4 are one person, 80% at 4-6, 92-99% above 6.
 CONFIDENCE_MID = 2.5
-BLOCK_CAP = 30  # a blocking key shared by more rows pairs each only with its neighbours
+BLOCK_CAP = 12  # a blocking key shared by more rows pairs each only with its neighbours
 WINDOW = 4
 MAX_GROUP = 12
 VETO = -100.0
@@ -313,7 +315,7 @@ def blocking_keys(p: Person) -> Iterable[str]:
         local = p.email.partition("@")[0]
         if len(local) >= 5:
             yield "l" + local
-            if sum(ch.isdigit() for ch in local) >= 3:  # a distinctive tail: abuck910037
+            if sum(ch.isdigit() for ch in local) >= 5:  # a distinctive tail: abuck910037
                 yield "j" + local[-5:]
     for ph in p.phones:
         yield "p" + ph[-9:]
@@ -326,17 +328,17 @@ def blocking_keys(p: Person) -> Iterable[str]:
     if first and p.dob:
         yield "b" + p.dob + first[:1]
     if first and last:
-        yield "n" + "".join(sorted((first[:3], last[:3])))
+        yield "n" + "".join(sorted((first[:3], last[:3]))) + (p.state or p.city[:1])
     if p.dob:
         yield "d" + p.dob
     if p.street and p.number:
-        yield "a" + p.number + p.street + (p.state or p.city[:2])
+        yield "a" + p.number + p.street + (p.postcode[:3] or p.city[:3] or p.state)
     if p.number and p.postcode:
         yield "h" + p.number + p.postcode
     if last and p.number:
-        yield "m" + last[:3] + p.number
+        yield "m" + last[:3] + p.number + (p.state or p.city[:1] or p.postcode[:1])
     if p.city and first:
-        yield "t" + p.city[:3] + p.state + first[:1] + last[:1]
+        yield "t" + p.city[:3] + p.state + first[:1] + last[:2]
     if p.company and (first or last):
         yield "c" + p.company[:6] + (last or first)[:1]
 
@@ -366,6 +368,51 @@ def candidate_pairs(people: list[Person]) -> list[tuple[int, int]]:
     return sorted(seen)
 
 
+def worth_scoring(people: list[Person], pairs: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The pairs that could reach SUGGEST, found with array-wide string distances (in C,
+    on every core) so that the full scoring only sees those. A pair is left out only
+    when its names are unlike both ways round and no email, phone, date of birth or
+    home comes close: score_parts caps such a pair below SUGGEST anyway."""
+    if len(pairs) < 5000:
+        return pairs
+    left = np.fromiter((i for i, _ in pairs), dtype=np.int64, count=len(pairs))
+    right = np.fromiter((j for _, j in pairs), dtype=np.int64, count=len(pairs))
+
+    def column(values: list[str]):
+        arr = np.array(values, dtype=object)
+        return arr[left], arr[right]
+
+    def sim(a, b, scorer=JaroWinkler.normalized_similarity):
+        return process.cpdist(a, b, scorer=scorer, workers=-1)
+
+    full = [f"{p.first} {p.last}".strip() for p in people]
+    turned = [f"{p.last} {p.first}".strip() for p in people]
+    fa, fb = column(full)
+    keep = sim(fa, fb) >= 0.7
+    keep |= sim(column(turned)[0], fb) >= 0.7
+    la, lb = column([p.last for p in people])
+    keep |= (la != "") & (lb != "") & (sim(la, lb) >= 0.85)
+    ga, gb = column([p.first for p in people])
+    keep |= ((ga != "") & (ga == lb)) | ((la != "") & (la == gb))  # parts swapped
+    emails = [p.email for p in people]
+    ea, eb = column(emails)
+    has = (ea != "") & (eb != "")
+    keep |= has & (sim(ea, eb, Levenshtein.distance) <= 2)
+    oa, ob = column([p.email.partition("@")[0] for p in people])
+    keep |= has & (oa == ob)
+    phones = [p.phones[-1] if p.phones else "" for p in people]
+    pa, pb = column(phones)
+    keep |= (pa != "") & (pb != "") & (sim(pa, pb, Levenshtein.distance) <= 1)
+    firsts = [p.phones[0] if p.phones else "" for p in people]
+    qa, qb = column(firsts)
+    keep |= (qa != "") & (qa == qb)
+    da, db = column([p.dob for p in people])
+    keep |= (da != "") & (db != "") & (sim(da, db, Levenshtein.distance) <= 2)
+    ha, hb = column([f"{p.number} {p.street}".strip() for p in people])
+    keep |= (ha != "") & (ha == hb)
+    return [pairs[k] for k in np.flatnonzero(keep)]
+
+
 # ---- groups --------------------------------------------------------------------------
 
 @dataclass
@@ -391,7 +438,7 @@ def find_groups(people: list[Person], never: set[frozenset[int]] = frozenset(),
         pairs = candidate_pairs(people)
     scores: dict[tuple[int, int], float] = {}
     strong = []
-    for i, j in pairs:
+    for i, j in worth_scoring(people, pairs):
         s = compare(people[i], people[j])
         scores[(i, j)] = s
         if s >= suggest and frozenset((i, j)) not in never:
