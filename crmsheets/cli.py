@@ -112,7 +112,8 @@ def init(book: Path, sample: bool, as_of: dt.date | None) -> None:
 def sync(book: str, as_of: dt.date | None, dry_run: bool, as_json: bool, force: bool,
          quiet: bool) -> None:
     """Check BOOK and write back: a CRM ID and loyalty figures for every contact, and
-    the Issues, Loyalty and Follow-ups tabs.
+    the Issues, Duplicates, Loyalty and Follow-ups tabs; merge the duplicates whose
+    Decision is merge.
 
     Only crmsheets' own columns and tabs are written; every other cell stays as it
     was. A second sync with no edits in between writes nothing. The previous version

@@ -147,7 +147,7 @@ def merge(mapped: Mapped, groups: list[tuple[str, list[str]]], rule: str, when: 
         for c in range(1, width + 1):
             if text_of(after[c - 1]) != text_of(before[c - 1]):
                 out.edit(srow, c, after[c - 1])
-                _set(mapped.tab, srow, c, after[c - 1])
+                mapped.tab.put(srow, c, after[c - 1])
                 changed += 1
         out.archive.append(_archived(label, when, BEFORE, survivor, srow, names, before))
         out.archive.append(_archived(label, when, AFTER, survivor, srow, names, after))
@@ -156,7 +156,7 @@ def merge(mapped: Mapped, groups: list[tuple[str, list[str]]], rule: str, when: 
             out.archive.append(_archived(label, when, AWAY, survivor, r, names, grid[r]))
             for c in range(1, width + 1):
                 out.edit(r, c, None)
-                _set(mapped.tab, r, c, "")
+                mapped.tab.put(r, c, "")
             out.aliases[cid] = survivor
         out.groups.append(label)
         out.lines.append(f"merged {', '.join(away)} into {survivor} (group {label}: "
@@ -172,15 +172,6 @@ def _archived(label: str, when: str, role: str, into: str, row: int, names: list
     for name, value in zip(names, cells, strict=True):
         rec[name] = value
     return rec
-
-
-def _set(tab: Tab, row: int, col: int, value: Cell) -> None:
-    while len(tab.rows) < row:
-        tab.rows.append([])
-    cells = tab.rows[row - 1]
-    while len(cells) < col:
-        cells.append("")
-    cells[col - 1] = value
 
 
 # ---- the Merged tab ------------------------------------------------------------------

@@ -30,6 +30,15 @@ class Tab:
                 return values[col - 1]
         return ""
 
+    def put(self, row: int, col: int, value: Cell) -> None:
+        """Set the value at 1-based (row, col), growing the grid as needed."""
+        while len(self.rows) < row:
+            self.rows.append([])
+        cells = self.rows[row - 1]
+        while len(cells) < col:
+            cells.append("")
+        cells[col - 1] = value
+
     @property
     def width(self) -> int:
         """The right-most column holding a value or covered by a merge."""

@@ -136,3 +136,18 @@ def test_email_fast_path_agrees_with_email_validator(address):
         assert ours.normal == theirs
     else:
         assert ours.fix  # only our typo check may turn down an address it accepts
+
+
+@given(st.sampled_from(["GB", "US", "DE", "JE", "IM", "CA"]),
+       st.sampled_from(["0", "+44 ", "+1 ", "07", "01", "+49 ", ""]),
+       st.text(alphabet="0123456789", min_size=6, max_size=12))
+def test_phone_validity_is_phonenumbers_own(region, prefix, digits):
+    """The default-region shortcut gives exactly phonenumbers' is_valid_number."""
+    import phonenumbers
+
+    raw = prefix + digits
+    try:
+        want = phonenumbers.is_valid_number(phonenumbers.parse(raw, region))
+    except phonenumbers.NumberParseException:
+        want = False
+    assert normalize.phone(raw, region).ok == want

@@ -25,23 +25,14 @@ class MemoryBook:
         return []
 
 
-def _put(tab: Tab, row: int, col: int, value: object) -> None:
-    while len(tab.rows) < row:
-        tab.rows.append([])
-    cells = tab.rows[row - 1]
-    while len(cells) < col:
-        cells.append("")
-    cells[col - 1] = value
-
-
 def apply_plan(book: Book, plan: WritePlan) -> None:
     """What a plan means, in plain data: owned cells set, owned tabs replaced whole."""
     for cw in plan.columns:
         tab = book.tab(cw.tab)
         if cw.new:
-            _put(tab, cw.header_row, cw.col, cw.header)
+            tab.put(cw.header_row, cw.col, cw.header)
         for row, value in cw.cells.items():
-            _put(tab, row, cw.col, value)
+            tab.put(row, cw.col, value)
     for tw in plan.tabs:
         rows = [list(tw.header)] + [list(r) for r in tw.rows]
         book.put(Tab(tw.name, rows, hidden=tw.hidden))
