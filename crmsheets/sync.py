@@ -52,6 +52,7 @@ FOLLOW_UPS = OwnedTabSpec(FOLLOW_UPS_TAB, tasks.HEADER, key="Key", inputs=tasks.
 DONE = OwnedTabSpec(DONE_TAB, tasks.HEADER, key="Key", inputs=tasks.INPUTS)
 NEXT_ID = "next CRM ID"
 NOT_SAME = "not the same: "
+NEXT_MERGE = "next merge group"
 
 
 @dataclass
@@ -82,6 +83,7 @@ class Context:
     archive: list[dict[str, Cell]] = field(default_factory=list)
     auto_merge: list[list[str]] = field(default_factory=list)
     merged: merging.Outcome | None = None
+    next_merge: int = 1  # merge groups are M1, M2...: a number is never used twice
     # Approved changes to the owner's own Contacts cells (merges): column -> {row: value}.
     owner_edits: dict[int, dict[int, Cell]] = field(default_factory=dict)
 
@@ -101,8 +103,9 @@ def stage_read(ctx: Context) -> None:
     ctx.never |= duplicates_tab.never_pairs(ctx.decided)
     ctx.archive = merging.read_archive(_owned_tab(ctx.book, merging.SPEC))
     approved = [d.ids for d in ctx.decided.values() if d.decision == duplicates_tab.MERGE]
+    ctx.next_merge = max(merging.next_label(ctx.archive), _number(state.get(NEXT_MERGE)))
     if approved or ctx.auto_merge:
-        first = merging.next_label(ctx.archive)
+        first = ctx.next_merge
         labelled = [(f"M{first + n}", ids) for n, ids in enumerate(approved + ctx.auto_merge)]
         width = max(contacts.last_col, len(contacts.headers), *contacts.owned.values())
         when = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
@@ -110,6 +113,7 @@ def stage_read(ctx: Context) -> None:
         ctx.archive += ctx.merged.archive
         ctx.owner_edits = ctx.merged.edits
         ctx.notes.extend(ctx.merged.skipped)
+        ctx.next_merge = max([ctx.next_merge] + [int(g[1:]) + 1 for g in ctx.merged.groups])
         contacts = map_tab(contacts_tab, CONTACTS)  # the tab as merged
     ctx.mapped[CONTACTS.name] = contacts
     ctx.issues.extend(contacts.issues)
@@ -209,11 +213,20 @@ def stage_tasks(ctx: Context) -> None:
 
 
 def stage_state(ctx: Context) -> None:
-    ctx.owned_tabs.append(_state_tab(ctx.ids.next_number, ctx.never))
+    ctx.owned_tabs.append(_state_tab(ctx.ids.next_number, ctx.never, ctx.next_merge))
 
 
-def _state_tab(next_id: int, never: set[frozenset[str]]) -> TabWrite:
+def _number(value: Cell, default: int = 1) -> int:
+    try:
+        return int(float(text_of(value)))
+    except ValueError:
+        return default
+
+
+def _state_tab(next_id: int, never: set[frozenset[str]], next_merge: int) -> TabWrite:
     rows = [[NEXT_ID, next_id], ["format", 1]]
+    if next_merge > 1:
+        rows.append([NEXT_MERGE, next_merge])
     rows += [[NOT_SAME + " ".join(sorted(pair, key=merging.crm_number)), "yes"]
              for pair in sorted(never, key=lambda p: sorted(p, key=merging.crm_number))]
     return TabWrite(STATE_TAB, list(STATE.header), rows, [20, 12], hidden=True)
@@ -363,7 +376,8 @@ def unmerge(backend: Backend, group: str, dry_run: bool = False) -> Result:
     never = {frozenset(k[len(NOT_SAME):].split()) for k in state if k.startswith(NOT_SAME)}
     ids = sorted({*outcome.aliases, *outcome.aliases.values()}, key=merging.crm_number)
     never.update(frozenset(p) for p in itertools.combinations(ids, 2))
-    ctx.owned_tabs.append(_state_tab(int(float(state.get(NEXT_ID, 1) or 1)), never))
+    next_merge = max(merging.next_label(archive), _number(state.get(NEXT_MERGE)))
+    ctx.owned_tabs.append(_state_tab(_number(state.get(NEXT_ID)), never, next_merge))
     result = Result(plan(ctx), ctx)
     if not dry_run and not result.plan.empty:
         result.where = backend.apply(result.plan)

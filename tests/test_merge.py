@@ -333,3 +333,15 @@ def test_an_approved_group_whose_row_is_gone_is_not_merged(tmp_path):
            "the contacts" in out
     assert "merged" not in out.split("note:")[0]
     assert set(contact_rows(path)) == {"C00001", "C00002"}
+
+
+def test_a_merge_group_number_is_never_used_twice(tmp_path):
+    path = make_book(tmp_path / "b.xlsx", [ADA, BOB, ADA2, ROBERT])
+    sync(path)
+    decide(path, {"C00001": "merge"})
+    assert "group M1" in sync(path)
+    assert run_cli("unmerge", path, "M1").exit_code == 0
+    decide(path, {"C00002": "merge"})
+    out = sync(path)
+    assert "merged C00004 into C00002 (group M2" in out  # M1 was undone, not freed
+    assert "nothing changed" in sync(path)
