@@ -18,7 +18,7 @@ from .merging import crm_number
 from .model import Cell, Issue, Tab, TabWrite
 from .normalize import text_of
 from .records import Contact
-from .schema import DUPLICATES_TAB
+from .schema import DUPLICATES_TAB, header_key
 
 SPEC = OwnedTabSpec(
     DUPLICATES_TAB,
@@ -52,8 +52,9 @@ def decisions(tab: Tab | None) -> dict[str, Decided]:
     typed = owner_input(tab, SPEC)
     out: dict[str, Decided] = {}
     rownum = {}
-    if tab is not None:
-        key_i = [text_of(h) for h in tab.rows[0]].index("Key") if tab.rows else -1
+    if tab is not None and tab.rows:
+        heads = [header_key(h) for h in tab.rows[0]]
+        key_i = heads.index(header_key("Key")) if header_key("Key") in heads else -1
         for n, row in enumerate(tab.rows[1:], start=2):
             if 0 <= key_i < len(row):
                 rownum.setdefault(text_of(row[key_i]), n)
