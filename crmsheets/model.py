@@ -72,6 +72,10 @@ class Book:
         """Every tab, read now if not yet."""
         return {name: self.tab(name) for name in self.names}
 
+    def forget(self, name: str) -> None:
+        """Drop a read tab from memory (it is read again if asked for)."""
+        self._tabs.pop(name, None)
+
     def put(self, tab: Tab) -> None:
         if tab.name not in self.names:
             self.names.append(tab.name)

@@ -20,7 +20,7 @@ from .backends import Backend
 from .carryover import OwnedTabSpec, is_ours, same_content
 from .dedupe import find_groups, people_of
 from .errors import TabNameTaken, UnknownMergeGroup
-from .model import Book, Cell, ColumnWrite, Issue, TabWrite, WritePlan
+from .model import Book, Cell, ColumnWrite, Issue, Tab, TabWrite, WritePlan
 from .normalize import text_of
 from .records import (
     Contact,
@@ -86,6 +86,21 @@ class Context:
     next_merge: int = 1  # merge groups are M1, M2...: a number is never used twice
     # Approved changes to the owner's own Contacts cells (merges): column -> {row: value}.
     owner_edits: dict[int, dict[int, Cell]] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)  # rows read, kept past release
+
+    def release_reading(self) -> None:
+        """Let go of what only the stages needed (the order and interaction rows, typed
+        orders, the people matched) before the write, which needs memory of its own:
+        about a quarter off the peak of a 100k-contact sync. The plan is made by now."""
+        self.counts = {name: len(m.records) for name, m in self.mapped.items()}
+        self.counts["orders"] = len(self.orders)
+        for kind in (ORDERS, INTERACTIONS):
+            mapped = self.mapped.get(kind.name)
+            if mapped is not None:
+                self.book.forget(mapped.tab.name)
+                mapped.records = []
+                mapped.tab = Tab(mapped.tab.name, [])
+        self.orders, self.interactions, self.people, self.loyalty = [], [], [], None
 
 
 def stage_read(ctx: Context) -> None:
@@ -291,13 +306,13 @@ class Result:
     def summary(self) -> dict:
         ctx = self.ctx
         active = [i for i in ctx.issues if i.key not in ctx.ignored]
-        rows = {name: len(m.records) for name, m in ctx.mapped.items()}
+        rows = {name: ctx.counts.get(name, len(m.records)) for name, m in ctx.mapped.items()}
         return {
             "book": ctx.book.source,
             "as_of": ctx.as_of.isoformat(),
             "rows": rows,
             "contacts": len(ctx.contacts),
-            "orders": len(ctx.orders),
+            "orders": ctx.counts.get("orders", len(ctx.orders)),
             "issues": len(active),
             "ignored": len(ctx.issues) - len(active),
             "issues_by_code": dict(sorted(Counter(i.code for i in active).items())),
@@ -345,6 +360,7 @@ def sync(backend: Backend, as_of: dt.date | None = None, dry_run: bool = False) 
     with cyclic_gc_paused():
         result = run(backend.read(), as_of, backend.read)
         if not dry_run and not result.plan.empty:
+            result.ctx.release_reading()
             result.where = backend.apply(result.plan)
             result.written = True
     return result
