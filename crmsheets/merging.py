@@ -27,7 +27,6 @@ from .schema import CRM_ID, LOYALTY_COLUMNS, MERGED_TAB, Mapped, header_key
 FIXED = ("Group", "Merged at", "Role", "Into", "Row")
 SPEC = OwnedTabSpec(MERGED_TAB, FIXED, key="Group", inputs=())
 AWAY, BEFORE, AFTER = "merged away", "survivor before", "survivor after"
-RULES = ("most recent", "most complete", "oldest")
 _OURS = {header_key(h) for h in (CRM_ID, *LOYALTY_COLUMNS)}
 
 
@@ -38,10 +37,12 @@ def crm_number(crm_id: str) -> int:
 
 def column_names(mapped: Mapped, width: int) -> list[str]:
     """A name per Contacts column: its header, 'Column F' when blank, 'Email (2)' when
-    the same header is used twice."""
+    the same header is used twice, 'Group (Contacts)' for a header the Merged tab uses."""
     names, seen = [], {}
     for c in range(1, width + 1):
         h = text_of(mapped.tab.cell(mapped.header_row, c)).strip() or f"Column {col_letter(c)}"
+        if h in FIXED:  # an owner's own "Group" or "Row" column keeps apart from the tab's
+            h = f"{h} (Contacts)"
         seen[h] = seen.get(h, 0) + 1
         names.append(h if seen[h] == 1 else f"{h} ({seen[h]})")
     return names

@@ -345,3 +345,23 @@ def test_a_merge_group_number_is_never_used_twice(tmp_path):
     out = sync(path)
     assert "merged C00004 into C00002 (group M2" in out  # M1 was undone, not freed
     assert "nothing changed" in sync(path)
+
+
+def test_an_owner_column_named_like_a_merged_tab_column_round_trips(tmp_path):
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Contacts"
+    ws.append(["Name", "Email", "Group", "Row"])
+    ws.append(["Ada Lovelace", "ada@example.com", "VIP", 7])
+    ws.append(["Lovelace, Ada", "ADA@example.com", "", 9])
+    path = tmp_path / "b.xlsx"
+    wb.save(path)
+    sync(path)
+    original = values(path, "Contacts")
+    decide(path, {"C00001": "merge"})
+    sync(path)
+    merged = tab(path, "Merged")
+    assert merged[0]["Group"] == "M1" and merged[0]["Group (Contacts)"] == "VIP"
+    assert merged[2]["Row (Contacts)"] == 9 and merged[2]["Row"] == 3
+    assert run_cli("unmerge", path, "M1").exit_code == 0
+    assert values(path, "Contacts") == original
