@@ -7,7 +7,7 @@ from pathlib import Path
 
 from .backends import open_backend
 from .sample import sample_book, starter
-from .sync import Result, cyclic_gc_paused, run, sync, unmerge
+from .sync import Result, cyclic_gc_paused, run, stage_dedupe, stage_read, sync, unmerge
 
 
 def init_book(path: str | Path, sample: bool = False,
@@ -28,6 +28,13 @@ def sync_book(location: str | Path, as_of: dt.date | None = None, dry_run: bool 
 def check_book(location: str | Path, as_of: dt.date | None = None) -> Result:
     with cyclic_gc_paused():
         return run(open_backend(str(location)).read(), as_of)
+
+
+def dedupe_book(location: str | Path, as_of: dt.date | None = None) -> Result:
+    """The duplicate groups the next sync would list (reading and matching only)."""
+    with cyclic_gc_paused():
+        return run(open_backend(str(location)).read(), as_of,
+                   stages=[stage_read, stage_dedupe])
 
 
 def unmerge_book(location: str | Path, group: str, dry_run: bool = False,

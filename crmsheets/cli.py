@@ -242,10 +242,10 @@ def tasks(book: str, as_of: dt.date | None, as_json: bool) -> None:
 def dedupe(book: str, as_of: dt.date | None, as_json: bool) -> None:
     """List the contacts that look like the same person, with the evidence, as the next
     sync will write them in the Duplicates tab. Writes nothing."""
-    from .api import check_book
+    from .api import dedupe_book
     from .dedupe import evidence
 
-    ctx = check_book(book, as_of=as_of).ctx
+    ctx = dedupe_book(book, as_of=as_of).ctx
     groups = []
     for n, g in enumerate(ctx.groups, start=1):
         first = g.members[0]

@@ -324,16 +324,19 @@ class Result:
 
 
 def run(book: Book, as_of: dt.date | None = None,
-        reread: Callable[[], Book] | None = None) -> Result:
-    """Every stage, then the plan. When Settings allow merging without a decision and
-    such groups turn up, the stages run once more on a fresh read with those merges."""
+        reread: Callable[[], Book] | None = None,
+        stages: list[Callable[[Context], None]] | None = None) -> Result:
+    """Every stage (or the first few, for a command that needs no more), then the plan.
+    When Settings allow merging without a decision and such groups turn up, the stages
+    run once more on a fresh read with those merges."""
+    stages = stages or STAGES
     ctx = Context(book, as_of or dt.date.today())
-    for stage in STAGES:
+    for stage in stages:
         stage(ctx)
     if ctx.auto_merge and reread is not None:
         auto = ctx.auto_merge
         ctx = Context(reread(), ctx.as_of, auto_merge=auto)
-        for stage in STAGES:
+        for stage in stages:
             stage(ctx)
     return Result(plan(ctx), ctx)
 
