@@ -145,10 +145,13 @@ def _render_summary(s: dict, dry_run: bool) -> None:
         click.echo(f"  ignored:    {s['ignored']} (Status 'ignore' in the Issues tab)")
     if not s["changes"]:
         click.echo("  nothing changed: the book is up to date, nothing was written")
-    else:
-        label = "would write:" if dry_run else "wrote:     "
-        for i, line in enumerate(s["changes"]):
-            click.echo(f"  {label if i == 0 else ' ' * len(label)} {line}")
+    _render_changes(s, dry_run)
+
+
+def _render_changes(s: dict, dry_run: bool) -> None:
+    label = "would write:" if dry_run else "wrote:     "
+    for i, line in enumerate(s["changes"]):
+        click.echo(f"  {label if i == 0 else ' ' * len(label)} {line}")
     for note in s["notes"]:
         click.echo(f"  note:       {note}")
 
@@ -290,11 +293,7 @@ def unmerge(book: str, group: str, dry_run: bool, as_json: bool, force: bool) ->
     if as_json:
         click.echo(json.dumps(summary | {"dry_run": dry_run}, indent=2, ensure_ascii=False))
         return
-    label = "would write:" if dry_run else "wrote:     "
     click.echo(f"{'Dry run of unmerge' if dry_run else 'Unmerged'} {group} in {book}")
-    for i, line in enumerate(summary["changes"]):
-        click.echo(f"  {label if i == 0 else ' ' * len(label)} {line}")
-    for note in summary["notes"]:
-        click.echo(f"  note:       {note}")
+    _render_changes(summary, dry_run)
     if not dry_run:
         click.echo(f"Next: crmsheets sync {book}   (refreshes loyalty figures and tabs)")

@@ -22,7 +22,7 @@ from .carryover import OwnedTabSpec
 from .dedupe.normal import email_key, phone_keys, street_key
 from .model import Cell, Tab, col_letter
 from .normalize import text_of, yes_no
-from .schema import CRM_ID, LOYALTY_COLUMNS, MERGED_TAB, Mapped, header_key
+from .schema import CONTACT_FIELDS, CRM_ID, LOYALTY_COLUMNS, MERGED_TAB, Mapped, header_key
 
 FIXED = ("Group", "Merged at", "Role", "Into", "Row")
 SPEC = OwnedTabSpec(MERGED_TAB, FIXED, key="Group", inputs=())
@@ -50,11 +50,11 @@ def column_names(mapped: Mapped, width: int) -> list[str]:
 
 @dataclass
 class Outcome:
-    """What merging did: cell edits on Contacts, rows for the Merged tab, aliases."""
+    """What merging (or unmerging) did: cell edits on Contacts, rows for the Merged tab."""
 
     edits: dict[int, dict[int, Cell]] = field(default_factory=dict)  # col -> {row: value}
     archive: list[dict[str, Cell]] = field(default_factory=list)  # Merged tab rows by name
-    aliases: dict[str, str] = field(default_factory=dict)  # merged-away CRM ID -> survivor
+    restored: dict[str, str] = field(default_factory=dict)  # unmerge: CRM ID -> survivor
     lines: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # approved groups that could not be
     groups: list[str] = field(default_factory=list)
@@ -121,7 +121,9 @@ def merge(mapped: Mapped, groups: list[tuple[str, list[str]]], rule: str, when: 
         missing = [i for i in ids if i not in rows_by_id]
         if missing or len(ids) < 2:
             out.skipped.append(f"duplicate group {' + '.join(ids)} not merged: "
-                               f"{', '.join(missing) or 'one row'} no longer in the contacts")
+                               f"{', '.join(missing) or 'one row'} no longer in the contacts "
+                               f"tab; if the rest are still duplicates, the Duplicates tab "
+                               f"lists them again for a new Decision")
             continue
         ids = sorted(ids, key=crm_number)
         survivor, away = ids[0], ids[1:]
@@ -158,7 +160,6 @@ def merge(mapped: Mapped, groups: list[tuple[str, list[str]]], rule: str, when: 
             for c in range(1, width + 1):
                 out.edit(r, c, None)
                 mapped.tab.put(r, c, "")
-            out.aliases[cid] = survivor
         out.groups.append(label)
         out.lines.append(f"merged {', '.join(away)} into {survivor} (group {label}: "
                          f"{len(away)} row{'s' * (len(away) > 1)} moved to {MERGED_TAB}, "
@@ -190,25 +191,22 @@ def read_archive(tab: Tab | None) -> list[dict[str, Cell]]:
     return out
 
 
-def aliases(archive: list[dict[str, Cell]]) -> dict[str, tuple[str, str]]:
-    """CRM ID or email of a merged contact -> (its survivor's CRM ID, the email), so that
-    orders and interactions naming any row of a merge find the survivor: the merged-away
-    rows' IDs and emails, and the survivor's own email from before the merge."""
-    out = {}
-    for n, rec in enumerate(archive):
+def aliases(archive: list[dict[str, Cell]]) -> list[tuple[str, str, str]]:
+    """(survivor's CRM ID, old CRM ID or "", old email or "") for every merged row, so
+    that orders and interactions naming any row of a merge find the survivor: the
+    merged-away rows' IDs and emails, and the survivor's own email from before."""
+    out = []
+    for rec in archive:
         role = text_of(rec.get("Role", ""))
-        into = text_of(rec.get("Into", "")).strip()
         email = next((text_of(v) for k, v in rec.items()
                       if header_key(k) in _EMAIL_KEYS and text_of(v).strip()), "")
-        if role == AWAY:
-            out[text_of(rec.get(CRM_ID, "")).strip() or f"#{n}"] = (into, email)
-        elif role == BEFORE and email:
-            out[f"#{n}"] = (into, email)
+        old_id = text_of(rec.get(CRM_ID, "")).strip() if role == AWAY else ""
+        if role == AWAY or (role == BEFORE and email):
+            out.append((text_of(rec.get("Into", "")).strip(), old_id, email))
     return out
 
 
-_EMAIL_KEYS = {header_key(a) for a in ("Email", "E-mail", "Email address", "E-mail address",
-                                       "Mail", "Email 1")}
+_EMAIL_KEYS = {header_key(a) for f in CONTACT_FIELDS if f.name == "email" for a in f.aliases}
 
 
 def archive_tab(archive: list[dict[str, Cell]]) -> tuple[list[str], list[list[Cell]]]:
@@ -292,7 +290,7 @@ def unmerge(mapped: Mapped, archive: list[dict[str, Cell]], label: str,
             if c is not None:
                 out.edit(row, c, rec.get(name, ""))
         restored.append(f"{text_of(rec.get(CRM_ID, '')).strip()} to row {row}")
-        out.aliases[text_of(rec.get(CRM_ID, "")).strip()] = survivor
+        out.restored[text_of(rec.get(CRM_ID, "")).strip()] = survivor
     out.lines.insert(0, f"unmerged group {label}: put back {', '.join(restored)}")
     out.groups.append(label)
     return out, rest

@@ -134,18 +134,20 @@ class ContactIndex:
     """Finds the contact an order or interaction points at: CRM ID, email, then name."""
 
     def __init__(self, contacts: list[Contact],
-                 merged: dict[str, tuple[str, str]] | None = None):
-        """merged: CRM ID of a merged-away contact -> (its survivor's, its old email)."""
+                 merged: list[tuple[str, str, str]] | None = None):
+        """merged: (survivor's CRM ID, an old CRM ID or "", an old email or "") for the
+        rows merged into a contact (merging.aliases)."""
         self.by_id = {c.crm_id: c for c in contacts}
         self.by_email = {}
         for c in contacts:
             if c.email:
                 self.by_email.setdefault(c.email, c)
-        for old, (into, email) in (merged or {}).items():
+        for into, old, email in merged or ():
             survivor = self.by_id.get(into)
             if survivor is None:
                 continue
-            self.by_id.setdefault(old, survivor)
+            if old:
+                self.by_id.setdefault(old, survivor)
             if email.strip():
                 self.by_email.setdefault(normalize.email(email).normal, survivor)
         names: dict[str, list[Contact]] = {}

@@ -111,8 +111,8 @@ def stage_read(ctx: Context) -> None:
     contacts_tab = require_tab(ctx.book, CONTACTS, s["Contacts tab"])
     contacts = map_tab(contacts_tab, CONTACTS)
     state = _state(ctx.book)
-    ctx.ids = IdAllocator(int(float(state.get(NEXT_ID, 1) or 1)))
-    ctx.never = {frozenset(k[len(NOT_SAME):].split()) for k in state if k.startswith(NOT_SAME)}
+    ctx.ids = IdAllocator(_number(state.get(NEXT_ID)))
+    ctx.never = _never(state)
     ctx.decided = duplicates_tab.decisions(_owned_tab(ctx.book, duplicates_tab.SPEC))
     ctx.issues.extend(duplicates_tab.unknown_decisions(ctx.decided))
     ctx.never |= duplicates_tab.never_pairs(ctx.decided)
@@ -162,9 +162,7 @@ def stage_dedupe(ctx: Context) -> None:
     ctx.owned_tabs.append(duplicates_tab.build(ctx.groups, ctx.people, ctx.contacts,
                                                contacts.tab.name, existing))
     if ctx.archive or ctx.book.tab(merging.MERGED_TAB) is not None:
-        header, rows = merging.archive_tab(ctx.archive)
-        ctx.owned_tabs.append(TabWrite(merging.MERGED_TAB, header, rows,
-                                       [6, 16, 15, 9, 6] + [14] * (len(header) - 5)))
+        ctx.owned_tabs.append(_merged_tab(ctx.archive))
     above = ctx.settings["Auto-merge duplicates above"]
     if above and not ctx.auto_merge:
         for g in ctx.groups:
@@ -229,6 +227,16 @@ def stage_tasks(ctx: Context) -> None:
 
 def stage_state(ctx: Context) -> None:
     ctx.owned_tabs.append(_state_tab(ctx.ids.next_number, ctx.never, ctx.next_merge))
+
+
+def _merged_tab(archive: list[dict[str, Cell]]) -> TabWrite:
+    header, rows = merging.archive_tab(archive)
+    return TabWrite(merging.MERGED_TAB, header, rows, [6, 16, 15, 9, 6] + [14] * (len(header) - 5))
+
+
+def _never(state: dict[str, Cell]) -> set[frozenset[str]]:
+    """The CRM ID pairs the owner said are not the same person."""
+    return {frozenset(k[len(NOT_SAME):].split()) for k in state if k.startswith(NOT_SAME)}
 
 
 def _number(value: Cell, default: int = 1) -> int:
@@ -388,12 +396,10 @@ def unmerge(backend: Backend, group: str, dry_run: bool = False) -> Result:
     if not outcome.groups:
         raise UnknownMergeGroup(group, list(dict.fromkeys(text_of(r["Group"]) for r in archive)))
     ctx.merged, ctx.owner_edits = outcome, outcome.edits
-    header, rows = merging.archive_tab(rest)
-    ctx.owned_tabs.append(TabWrite(merging.MERGED_TAB, header, rows,
-                                   [6, 16, 15, 9, 6] + [14] * (len(header) - 5)))
+    ctx.owned_tabs.append(_merged_tab(rest))
     state = _state(book)
-    never = {frozenset(k[len(NOT_SAME):].split()) for k in state if k.startswith(NOT_SAME)}
-    ids = sorted({*outcome.aliases, *outcome.aliases.values()}, key=merging.crm_number)
+    never = _never(state)
+    ids = sorted({*outcome.restored, *outcome.restored.values()}, key=merging.crm_number)
     never.update(frozenset(p) for p in itertools.combinations(ids, 2))
     next_merge = max(merging.next_label(archive), _number(state.get(NEXT_MERGE)))
     ctx.owned_tabs.append(_state_tab(_number(state.get(NEXT_ID)), never, next_merge))

@@ -403,8 +403,7 @@ def worth_scoring(people: list[Person], pairs: list[tuple[int, int]]) -> list[tu
     phones = [p.phones[-1] if p.phones else "" for p in people]
     pa, pb = column(phones)
     keep |= (pa != "") & (pb != "") & (sim(pa, pb, Levenshtein.distance) <= 1)
-    firsts = [p.phones[0] if p.phones else "" for p in people]
-    qa, qb = column(firsts)
+    qa, qb = column([p.phones[0] if p.phones else "" for p in people])  # E.164 when it parsed
     keep |= (qa != "") & (qa == qb)
     da, db = column([p.dob for p in people])
     keep |= (da != "") & (db != "") & (sim(da, db, Levenshtein.distance) <= 2)
