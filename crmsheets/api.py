@@ -21,23 +21,45 @@ def init_book(path: str | Path, sample: bool = False,
 
 
 def sync_book(location: str | Path, as_of: dt.date | None = None, dry_run: bool = False,
-              force: bool = False) -> Result:
-    return sync(open_backend(str(location), force=force), as_of=as_of, dry_run=dry_run)
+              force: bool = False, credentials: str | None = None) -> Result:
+    """`location`: a .xlsx path, a Google Sheet's URL or gsheet:ID."""
+    return sync(open_backend(str(location), force=force, credentials=credentials),
+                as_of=as_of, dry_run=dry_run)
 
 
-def check_book(location: str | Path, as_of: dt.date | None = None) -> Result:
+def check_book(location: str | Path, as_of: dt.date | None = None,
+               credentials: str | None = None) -> Result:
     with cyclic_gc_paused():
-        return run(open_backend(str(location)).read(), as_of)
+        return run(open_backend(str(location), credentials=credentials).read(), as_of)
 
 
-def dedupe_book(location: str | Path, as_of: dt.date | None = None) -> Result:
+def dedupe_book(location: str | Path, as_of: dt.date | None = None,
+                credentials: str | None = None) -> Result:
     """The duplicate groups the next sync would list (reading and matching only)."""
     with cyclic_gc_paused():
-        return run(open_backend(str(location)).read(), as_of,
+        return run(open_backend(str(location), credentials=credentials).read(), as_of,
                    stages=[stage_read, stage_dedupe])
 
 
 def unmerge_book(location: str | Path, group: str, dry_run: bool = False,
-                 force: bool = False) -> Result:
+                 force: bool = False, credentials: str | None = None) -> Result:
     """Undo merge `group` (M1, M2... as in the book's Merged tab)."""
-    return unmerge(open_backend(str(location), force=force), group, dry_run=dry_run)
+    return unmerge(open_backend(str(location), force=force, credentials=credentials), group,
+                   dry_run=dry_run)
+
+
+def check_access(location: str, credentials: str | None = None,
+                 interactive: bool = True) -> dict:
+    """Who the credentials are, and whether they can open the Google Sheet (if given)."""
+    from .google import auth
+
+    found = auth.find(credentials, interactive=interactive)
+    out = {"account": found.who, "credentials": found.source}
+    if location:
+        from .backends.gsheet import GoogleSheet
+
+        sheet = GoogleSheet(location, credentials=credentials)
+        book = sheet.read()
+        out |= {"sheet": sheet.location, "title": sheet.title, "tabs": book.names,
+                "calls": len(sheet.meter.calls)}
+    return out

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .model import Cell, Tab
-from .normalize import text_of
+from .normalize import as_stored, text_of
 from .schema import header_key
 
 
@@ -80,7 +80,7 @@ def same_content(tab: Tab | None, header: list[str], rows: list[list[Cell]]) -> 
     def norm(grid: list[list[Cell]]) -> list[tuple[str, ...]]:
         out = []
         for r in grid:
-            cells = [text_of(c) for c in r]
+            cells = [as_stored(c, tab.serial_dates) for c in r]
             while cells and cells[-1] == "":
                 cells.pop()
             out.append(tuple(cells))

@@ -23,7 +23,8 @@ from .model import Issue
 EPILOG = (
     "Exit codes: 0 done; 1 check found problems; 2 bad command line; 3 stopped by a "
     "problem (the message says what to do); 75 the workbook is open or changed while "
-    "syncing, try again later."
+    "syncing, or Google Sheets is not answering: try again later. BOOK is an .xlsx file, "
+    "a Google Sheet's URL, or gsheet:ID."
 )
 
 
@@ -55,6 +56,11 @@ AS_OF = click.option("--as-of", "as_of", metavar="YYYY-MM-DD", callback=_as_of,
                           "Default: today.")
 JSON = click.option("--json", "as_json", is_flag=True,
                     help="Print a machine-readable summary instead of text.")
+CREDENTIALS = click.option(
+    "--credentials", metavar="FILE", default=None,
+    help="Google Sheets only: a service-account key or OAuth client file. Default: "
+         "$CRMSHEETS_CREDENTIALS, $GOOGLE_APPLICATION_CREDENTIALS, then gspread's "
+         "files in ~/.config/gspread.")
 
 
 @click.group(epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"]})
@@ -108,9 +114,10 @@ def init(book: Path, sample: bool, as_of: dt.date | None) -> None:
 @click.option("-q", "--quiet", is_flag=True,
               help="Print nothing when all went well (for schedulers); problems still go "
                    "to stderr.")
+@CREDENTIALS
 @_fail_cleanly
 def sync(book: str, as_of: dt.date | None, dry_run: bool, as_json: bool, force: bool,
-         quiet: bool) -> None:
+         quiet: bool, credentials: str | None) -> None:
     """Check BOOK and write back: a CRM ID and loyalty figures for every contact, and
     the Issues, Duplicates, Loyalty and Follow-ups tabs; merge the duplicates whose
     Decision is merge.
@@ -121,7 +128,8 @@ def sync(book: str, as_of: dt.date | None, dry_run: bool, as_json: bool, force: 
     """
     from .api import sync_book
 
-    result = sync_book(book, as_of=as_of, dry_run=dry_run, force=force)
+    result = sync_book(book, as_of=as_of, dry_run=dry_run, force=force,
+                       credentials=credentials)
     summary = result.summary()
     if as_json:
         click.echo(json.dumps(summary | {"dry_run": dry_run}, indent=2, ensure_ascii=False))
@@ -161,13 +169,15 @@ def _render_changes(s: dict, dry_run: bool) -> None:
 @AS_OF
 @JSON
 @click.option("--all", "show_all", is_flag=True, help="List ignored issues too.")
+@CREDENTIALS
 @_fail_cleanly
-def check(book: str, as_of: dt.date | None, as_json: bool, show_all: bool) -> None:
+def check(book: str, as_of: dt.date | None, as_json: bool, show_all: bool,
+          credentials: str | None) -> None:
     """Check BOOK and list its problems as a Tab/Row/Column/Problem table. Writes
     nothing. Exits 1 when it found problems (issues marked 'ignore' do not count)."""
     from .api import check_book
 
-    result = check_book(book, as_of=as_of)
+    result = check_book(book, as_of=as_of, credentials=credentials)
     ctx = result.ctx
     shown = [i for i in ctx.issues if show_all or i.key not in ctx.ignored]
     active = [i for i in ctx.issues if i.key not in ctx.ignored]
@@ -208,14 +218,15 @@ def _render_table(issues: list[Issue], book: str, ignored: int) -> None:
 @click.argument("book")
 @AS_OF
 @JSON
+@CREDENTIALS
 @_fail_cleanly
-def tasks(book: str, as_of: dt.date | None, as_json: bool) -> None:
+def tasks(book: str, as_of: dt.date | None, as_json: bool, credentials: str | None) -> None:
     """List the open follow-up tasks due by today (or --as-of), as the next sync will
     write them in the Follow-ups tab. Writes nothing."""
     from . import tasks as task_rules
     from .api import check_book
 
-    result = check_book(book, as_of=as_of)
+    result = check_book(book, as_of=as_of, credentials=credentials)
     today = result.ctx.as_of
     due = [r for r in result.ctx.tasks if task_rules.is_open(r, today)
            and (not isinstance(r[0], dt.date) or r[0] <= today)]
@@ -241,14 +252,15 @@ def tasks(book: str, as_of: dt.date | None, as_json: bool) -> None:
 @click.argument("book")
 @AS_OF
 @JSON
+@CREDENTIALS
 @_fail_cleanly
-def dedupe(book: str, as_of: dt.date | None, as_json: bool) -> None:
+def dedupe(book: str, as_of: dt.date | None, as_json: bool, credentials: str | None) -> None:
     """List the contacts that look like the same person, with the evidence, as the next
     sync will write them in the Duplicates tab. Writes nothing."""
     from .api import dedupe_book
     from .dedupe import evidence
 
-    ctx = dedupe_book(book, as_of=as_of).ctx
+    ctx = dedupe_book(book, as_of=as_of, credentials=credentials).ctx
     groups = []
     for n, g in enumerate(ctx.groups, start=1):
         first = g.members[0]
@@ -281,14 +293,17 @@ def dedupe(book: str, as_of: dt.date | None, as_json: bool) -> None:
 @JSON
 @click.option("--force", is_flag=True,
               help="Even if a lock file says the book is open (a lock left by a crash).")
+@CREDENTIALS
 @_fail_cleanly
-def unmerge(book: str, group: str, dry_run: bool, as_json: bool, force: bool) -> None:
+def unmerge(book: str, group: str, dry_run: bool, as_json: bool, force: bool,
+            credentials: str | None) -> None:
     """Undo the merge GROUP (M1, M2..., the first column of the Merged tab): put the
     merged-away rows back exactly as they were and the surviving row's cells as they
     were before the merge. Those rows are then never suggested as duplicates again."""
     from .api import unmerge_book
 
-    result = unmerge_book(book, group, dry_run=dry_run, force=force)
+    result = unmerge_book(book, group, dry_run=dry_run, force=force,
+                          credentials=credentials)
     summary = result.summary()
     if as_json:
         click.echo(json.dumps(summary | {"dry_run": dry_run}, indent=2, ensure_ascii=False))
@@ -297,3 +312,28 @@ def unmerge(book: str, group: str, dry_run: bool, as_json: bool, force: bool) ->
     _render_changes(summary, dry_run)
     if not dry_run:
         click.echo(f"Next: crmsheets sync {book}   (refreshes loyalty figures and tabs)")
+
+
+@main.command(epilog=EPILOG)
+@click.argument("sheet", required=False, default="")
+@CREDENTIALS
+@_fail_cleanly
+def auth(sheet: str, credentials: str | None) -> None:
+    """Set up and check access to Google Sheets: say which credentials a sync uses
+    and, given SHEET (its URL or gsheet:ID), whether they can read it.
+
+    \b
+    With an OAuth client file (credentials.json from the Google Cloud console), this
+    opens a browser once to sign in to your Google account and saves the sign-in for
+    later syncs. With a service-account key, share the sheet with the key's address
+    (client_email) as an Editor. See docs/google-sheets.md.
+    """
+    from .api import check_access
+
+    out = check_access(sheet, credentials)
+    click.echo(f"credentials: {out['credentials']} ({out['account']})")
+    if sheet:
+        click.echo(f"can read the Google Sheet {out['title']!r} ({out['sheet']}) as "
+                   f"{out['account']}: tabs {', '.join(out['tabs'])}")
+    else:
+        click.echo("give a sheet's URL to check that these credentials can open it")

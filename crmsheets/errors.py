@@ -99,3 +99,66 @@ class UnknownMergeGroup(CrmError):
             f"No merge group {group!r} in the Merged tab (groups there: {listed}). "
             f"The group is the first column of the Merged tab, such as M1."
         )
+
+
+class GoogleAuthFailed(CrmError):
+    """Signing in to Google failed. The message names files and accounts, never secrets."""
+
+    @classmethod
+    def refresh(cls, exc: Exception) -> GoogleAuthFailed:
+        text = str(exc)
+        if "invalid_grant" in text and ("expired" in text or "revoked" in text):
+            return cls("Google refused the saved sign-in (expired or revoked). Run "
+                       "crmsheets auth to sign in again.")
+        if "invalid_grant" in text or "Invalid JWT" in text:
+            return cls("Google refused the service-account key (it was deleted, or the "
+                       "machine's clock is wrong). Make a new key for the service account "
+                       "and run crmsheets auth --credentials NEW-KEY.json.")
+        if "invalid_scope" in text:
+            return cls("Google refused the access asked for (scope). Check that the Google "
+                       "Sheets API is enabled for the key's project.")
+        return cls("Could not get an access token from Google. Check the network, then run "
+                   "crmsheets auth to see which credentials are used.")
+
+
+class GoogleUnavailable(CrmError):
+    exit_code = EXIT_TRY_LATER
+
+    def __init__(self, why: str, maybe_written: bool = False, quota: bool = False):
+        if quota:
+            line = ("Google Sheets' quota is used up for now (60 requests a minute per "
+                    "user, shared with your other tools); nothing was written. Run the sync "
+                    "again in a few minutes.")
+        elif maybe_written:
+            line = (f"Google Sheets did not confirm a change ({why}); it may or may not have "
+                    f"been made. Run the sync again: it finishes or repeats the work safely.")
+        else:
+            line = (f"Google Sheets is not answering ({why}); nothing was written. Run the "
+                    f"sync again later.")
+        super().__init__(line)
+
+
+class SheetNotAvailable(CrmError):
+    def __init__(self, sheet: str, who: str, status: int):
+        if status == 404:
+            line = (f"No Google Sheet {sheet}: check the address (the part after /d/ in "
+                    f"the sheet's URL).")
+        else:
+            line = (f"{who} cannot open the Google Sheet {sheet}. Open the sheet, click "
+                    f"Share, and add {who} as an Editor.")
+        super().__init__(line)
+
+
+class SheetTooBig(CrmError):
+    pass
+
+
+class PartlyWritten(CrmError):
+    """A write to Google Sheets stopped between two calls (see backends/gsheet.py)."""
+
+    exit_code = EXIT_TRY_LATER
+
+    def __init__(self, sheet: str, why: str):
+        super().__init__(
+            f"{sheet} was written in part ({why}): only crmsheets' own tabs and columns, "
+            f"no cell of yours. Run the sync again: it writes what is still missing.")

@@ -21,6 +21,9 @@ class Tab:
     # Merged ranges as ((row1, col1), (row2, col2)), 1-based: a merge may reach past the
     # last cell with a value, and an owned column must not land under it.
     merged: list[tuple[tuple[int, int], tuple[int, int]]] = field(default_factory=list)
+    # Dates come back as serial numbers (Google Sheets read with SERIAL_NUMBER): a value
+    # crmsheets would write as a date is compared with the tab by its serial number.
+    serial_dates: bool = False
 
     def cell(self, row: int, col: int) -> Cell:
         """The value at 1-based (row, col), "" outside the grid."""

@@ -222,9 +222,20 @@ def date(value: object, day_first: bool | None) -> DateResult:
                       "3 Apr 2025")
 
 
-def to_serial(d: dt.date) -> int:
-    """Excel's serial number of a day (1900 date system)."""
-    return d.toordinal() - _EXCEL_EPOCH_ORDINAL
+def to_serial(d: dt.date) -> int | float:
+    """Excel's (and Google Sheets') serial number of a day; a time of day is its fraction."""
+    days = d.toordinal() - _EXCEL_EPOCH_ORDINAL
+    if isinstance(d, dt.datetime) and d.time() != dt.time():
+        t = d.time()
+        return days + (t.hour * 3600 + t.minute * 60 + t.second + t.microsecond / 1e6) / 86400
+    return days
+
+
+def as_stored(value: object, serial_dates: bool) -> str:
+    """A value as a tab that holds dates as serial numbers would give it back, as text."""
+    if serial_dates and isinstance(value, dt.date):
+        return text_of(to_serial(value))
+    return text_of(value)
 
 
 # ---- amounts -------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from .carryover import OwnedTabSpec, is_ours, same_content
 from .dedupe import find_groups, people_of
 from .errors import TabNameTaken, UnknownMergeGroup
 from .model import Book, Cell, ColumnWrite, Issue, Tab, TabWrite, WritePlan
-from .normalize import text_of
+from .normalize import as_stored, text_of
 from .records import (
     Contact,
     ContactIndex,
@@ -284,8 +284,9 @@ def plan(ctx: Context) -> WritePlan:
         if new:  # right of everything the owner has, and of crmsheets' other columns
             col = max(mapped.last_col, len(mapped.headers), *mapped.owned.values()) + 1
             mapped.owned[header] = col
+        serial = mapped.tab.serial_dates
         changed = {row: v for row, v in cells.items()
-                   if new or text_of(mapped.tab.cell(row, col)) != text_of(v)}
+                   if new or text_of(mapped.tab.cell(row, col)) != as_stored(v, serial)}
         if new or changed:
             out.columns.append(ColumnWrite(mapped.tab.name, header, col, mapped.header_row, new,
                                            changed))

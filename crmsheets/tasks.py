@@ -214,9 +214,13 @@ def _cell(row: list, cols: dict[str, int], name: str) -> Cell:
 def _as_row(row: list, cols: dict[str, int]) -> list[Cell]:
     """An existing row in HEADER order (extra owner columns are not ours to keep here)."""
     out = [_cell(row, cols, h) for h in HEADER]
-    for j in (0, 10):  # dates come back as dates
+    for j in (0, 10):  # dates come back as dates (from Google Sheets: serial numbers)
         if isinstance(out[j], dt.datetime):
             out[j] = out[j].date()
+        elif isinstance(out[j], (int, float)) and not isinstance(out[j], bool):
+            parsed = normalize.date(out[j], None)
+            if parsed.ok:
+                out[j] = parsed.date
     return out
 
 

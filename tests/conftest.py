@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import zipfile
@@ -127,3 +128,38 @@ def _assert_only_gained(name: str, old: bytes, new: bytes) -> None:
     remaining = iter(n)
     for item in o:
         assert any(item == x for x in remaining), f"{name}: entry {item[:80]!r} lost or changed"
+
+
+@pytest.fixture(scope="session")
+def service_key():
+    """A service-account key file's contents and its public key (made once: RSA is slow)."""
+    from google_emulator import service_account_key
+
+    return service_account_key()
+
+
+@pytest.fixture
+def google(tmp_path, monkeypatch, service_key):
+    """The loopback Google emulator, with crmsheets routed to it and signed in as a
+    service account the emulator knows. google.upload(tabs) makes a shared sheet."""
+    from google_emulator import Emulator
+
+    info, public = service_key
+    key_file = tmp_path / "service-account.json"
+    key_file.write_text(json.dumps(info))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))  # no real gspread files
+    monkeypatch.delenv("GOOGLE_APPLICATION_CREDENTIALS", raising=False)
+    monkeypatch.setenv("CRMSHEETS_CREDENTIALS", str(key_file))
+    with Emulator() as emu:
+        monkeypatch.setenv("CRMSHEETS_GOOGLE_ENDPOINT", emu.url)
+        emu.add_service_account(info, public)
+        emu.email = info["client_email"]
+        emu.key_file = key_file
+
+        def upload(tabs: dict, title: str = "Shop customers", share: str = "writer") -> str:
+            book = emu.create(title, tabs=tabs,
+                              share={info["client_email"]: share} if share else {})
+            return f"https://docs.google.com/spreadsheets/d/{book.sid}/edit#gid=0"
+
+        emu.upload = upload
+        yield emu

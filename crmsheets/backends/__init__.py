@@ -23,13 +23,17 @@ class Backend(Protocol):
         ...
 
 
-def open_backend(location: str, force: bool = False) -> Backend:
-    """The backend for a path (Excel) or, later, a Google Sheets address."""
-    if location.startswith(("http://", "https://", "gsheet:")):
-        raise BadOption(
-            "Google Sheets are not supported yet: export the sheet as .xlsx "
-            "(File > Download > Microsoft Excel) and sync that file."
-        )
+def open_backend(location: str, force: bool = False, credentials: str | None = None
+                 ) -> Backend:
+    """The backend for a path (Excel) or a Google Sheet (its URL, or gsheet:ID)."""
+    from .gsheet import is_google
+
+    if is_google(location):
+        from .gsheet import GoogleSheet
+
+        return GoogleSheet(location, credentials=credentials)
+    if credentials:
+        raise BadOption("--credentials is for Google Sheets; this book is a file.")
     from .excel import ExcelBook
 
     return ExcelBook(Path(location), force=force)

@@ -1,0 +1,356 @@
+"""A Google Sheet, read and written in a fixed number of API calls.
+
+Read: one spreadsheets.get (tabs, grid sizes, merges) and one values:batchGet of every
+tab (UNFORMATTED_VALUE, dates as serial numbers). A sync with nothing to change stops
+there. A sync that writes makes, in order:
+
+1. one values:batchGet of the tabs it is about to write, compared with what it read: an
+   owner's edit made since (in the browser, while the sync ran) stops the job with exit
+   code 75 and nothing written;
+2. at most one spreadsheets:batchUpdate for structure (new tabs, more rows or columns,
+   date formats, drop-downs, column widths);
+3. values:batchUpdate with valueInputOption=RAW, so text that starts with "=" stays text.
+   A write bigger than MAX_BODY bytes is sent in several such calls.
+
+If the job stops between two write calls (network lost, quota), the sheet holds new
+empty tabs or columns, or some owned tabs updated and others not; every value written is
+one crmsheets computed, and no owner cell is touched. The next sync compares again and
+writes what is still missing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+import secrets
+
+import gspread
+
+from ..errors import (
+    BookChanged,
+    BookWriteFailed,
+    CrmError,
+    GoogleAuthFailed,
+    PartlyWritten,
+    SheetNotAvailable,
+    SheetTooBig,
+)
+from ..model import Book, Cell, Tab, WritePlan, col_letter
+from ..normalize import to_serial
+from ..schema import OWNED_TABS
+
+MAX_CELLS = 10_000_000  # Google's limit per spreadsheet
+MAX_CELL_CHARS = 50_000  # Google's limit per cell
+MAX_BODY = 4_000_000  # bytes per values:batchUpdate (Google takes up to about 10 MB)
+BLOCK_ROWS = 2_000  # rows per range when a tab is written in parts
+ERRORS = {"#N/A", "#REF!", "#VALUE!", "#DIV/0!", "#NAME?", "#NUM!", "#NULL!", "#ERROR!",
+          "#SPILL!", "#CALC!"}
+DATE_FORMAT = {"type": "DATE", "pattern": "yyyy-mm-dd"}
+_ID = re.compile(r"^(?:gsheet:|https://docs\.google\.com/spreadsheets/d/)([A-Za-z0-9_-]{10,})")
+_VALUES = {"valueRenderOption": "UNFORMATTED_VALUE", "dateTimeRenderOption": "SERIAL_NUMBER",
+           "majorDimension": "ROWS"}
+
+
+def is_google(location: str) -> bool:
+    return location.startswith(("gsheet:", "https://docs.google.com/", "http://",
+                                "https://"))
+
+
+def sheet_key(location: str) -> str | None:
+    m = _ID.match(location.strip())
+    return m.group(1) if m else None
+
+
+def a1_title(title: str) -> str:
+    return "'" + title.replace("'", "''") + "'"
+
+
+def _cell(value: Cell):
+    """A value as the API takes it (RAW): text stays text, dates become serial numbers."""
+    if value is None:
+        return ""
+    if isinstance(value, (dt.date, dt.datetime)):
+        return to_serial(value)
+    if isinstance(value, (int, float, bool, str)):
+        return value
+    return str(value)
+
+
+def _digest(values: list) -> str:
+    return hashlib.sha256(json.dumps(values, ensure_ascii=False).encode()).hexdigest()
+
+
+class GoogleSheet:
+    def __init__(self, location: str, credentials: str | None = None, policy=None,
+                 endpoint: str | None = None):
+        from ..google import auth, client
+
+        key = sheet_key(location)
+        if key is None:
+            from ..errors import BadOption
+
+            raise BadOption(f"{location} is not a Google Sheet address: give the sheet's URL "
+                            f"(https://docs.google.com/spreadsheets/d/ID/edit) or gsheet:ID.")
+        self.key = key
+        self.location = f"gsheet:{key}"
+        self.found = auth.find(credentials)
+        self.http = client.client(self.found.credentials, policy, endpoint)
+        self.title = self.location
+        self._sheets: dict[str, dict] = {}
+        self._digests: dict[str, str] = {}
+        self._tabs: dict[str, Tab] = {}
+
+    @property
+    def meter(self):
+        return self.http.meter
+
+    # ---- calls --------------------------------------------------------------------
+
+    def _call(self, fn, *args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except gspread.exceptions.APIError as exc:
+            status = exc.code
+            if status in (403, 404) and "storageQuotaExceeded" not in str(exc.error):
+                raise SheetNotAvailable(self.location, self.found.who, status) from None
+            if status == 401:
+                raise GoogleAuthFailed("Google did not accept the access token. Run "
+                                       "crmsheets auth to check the credentials.") from None
+            raise BookWriteFailed(self.location, f"Google answered {status}: "
+                                  f"{exc.error.get('message', '')}".rstrip(": ")) from None
+
+    # ---- read ---------------------------------------------------------------------
+
+    def read(self) -> Book:
+        meta = self._call(self.http.fetch_sheet_metadata, self.key, params={
+            "includeGridData": "false",
+            "fields": "properties.title,sheets(properties,merges)"})
+        self.title = meta.get("properties", {}).get("title", self.location)
+        sheets = [s for s in meta.get("sheets", [])
+                  if s["properties"].get("sheetType", "GRID") == "GRID"]
+        self._sheets = {s["properties"]["title"]: s for s in sheets}
+        names = list(self._sheets)
+        got = self._call(self.http.values_batch_get, self.key,
+                         [a1_title(n) for n in names], params=dict(_VALUES))
+        tabs = {}
+        for name, vr in zip(names, got.get("valueRanges", []), strict=True):
+            values = vr.get("values", [])
+            self._digests[name] = _digest(values)
+            tabs[name] = self._tab(name, values)
+        self._tabs = tabs
+        return Book(self.location, tabs, names=names)
+
+    def _tab(self, name: str, values: list[list]) -> Tab:
+        sheet = self._sheets[name]
+        width = max((len(r) for r in values), default=0)
+        rows, errors = [], {}
+        # The values API gives an error cell as its text (#N/A). In crmsheets' own tabs
+        # such text is a quoted value (the Issues tab's Value column), not an error.
+        ours = name in OWNED_TABS
+        for r, row in enumerate(values, 1):
+            cells = list(row) + [""] * (width - len(row))
+            if not ours:
+                for c, v in enumerate(cells):
+                    if type(v) is str and v in ERRORS:
+                        errors[(r, c + 1)] = v
+                        cells[c] = ""
+            rows.append(cells)
+        merged = [((m.get("startRowIndex", 0) + 1, m.get("startColumnIndex", 0) + 1),
+                   (m.get("endRowIndex", 1), m.get("endColumnIndex", 1)))
+                  for m in sheet.get("merges", [])]
+        tab = Tab(name, rows, errors, bool(sheet["properties"].get("hidden")), merged)
+        tab.serial_dates = True
+        return tab
+
+    # ---- write --------------------------------------------------------------------
+
+    def apply(self, plan: WritePlan) -> list[str]:
+        structure, data, touched = self._requests(plan)
+        self._check_limits(plan, data)
+        self._verify(touched)
+        calls = 0
+        if structure:
+            try:
+                self._call(self.http.batch_update, self.key, {"requests": structure})
+            except BookWriteFailed as exc:
+                if "already exists" in str(exc):
+                    raise BookChanged(self.location) from None
+                raise
+            calls += 1
+        for body in _bodies(data):
+            try:
+                self._call(self.http.values_batch_update, self.key,
+                           {"valueInputOption": "RAW", "data": body})
+            except CrmError as exc:
+                if calls:
+                    why = str(exc).split(": ", 1)[-1].split(". ")[0]
+                    raise PartlyWritten(self.location, why) from None
+                raise
+            calls += 1
+        return [f"written to the Google Sheet {self.title!r} in {calls} "
+                f"write call{'s' if calls != 1 else ''}"]
+
+    def _verify(self, names: list[str]) -> None:
+        """Re-read what is about to be written; stop if the owner changed it meanwhile."""
+        existing = [n for n in names if n in self._digests]
+        if not existing:
+            return
+        got = self._call(self.http.values_batch_get, self.key,
+                         [a1_title(n) for n in existing], params=dict(_VALUES))
+        for name, vr in zip(existing, got.get("valueRanges", []), strict=True):
+            if _digest(vr.get("values", [])) != self._digests[name]:
+                raise BookChanged(self.location)
+
+    def _requests(self, plan: WritePlan) -> tuple[list[dict], list[dict], list[str]]:
+        structure: list[dict] = []
+        data: list[dict] = []
+        touched: list[str] = []
+        # Written first: crmsheets' state (hidden tab: the next CRM ID) and the owned
+        # columns (the CRM IDs), so that a job stopped part-way never hands an ID out twice
+        # and the next sync finds every ID already given.
+        first: list[dict] = []
+        grids = {name: dict(s["properties"].get("gridProperties", {}))
+                 for name, s in self._sheets.items()}
+        ids = {name: s["properties"]["sheetId"] for name, s in self._sheets.items()}
+
+        def grow(name: str, rows: int, cols: int) -> None:
+            grid = grids[name]
+            for dim, need, key in (("ROWS", rows, "rowCount"), ("COLUMNS", cols, "columnCount")):
+                have = grid.get(key, 0)
+                if need > have:
+                    structure.append({"appendDimension": {"sheetId": ids[name], "dimension": dim,
+                                                          "length": need - have}})
+                    grid[key] = need
+
+        def date_format(name: str, r1: int, r2: int, c1: int, c2: int) -> None:
+            structure.append({"repeatCell": {
+                "range": {"sheetId": ids[name], "startRowIndex": r1 - 1, "endRowIndex": r2,
+                          "startColumnIndex": c1 - 1, "endColumnIndex": c2},
+                "cell": {"userEnteredFormat": {"numberFormat": DATE_FORMAT}},
+                "fields": "userEnteredFormat.numberFormat"}})
+
+        for tw in plan.tabs:
+            name = tw.name
+            rows = [list(tw.header)] + [list(r) for r in tw.rows]
+            width = max(len(r) for r in rows)
+            old = self._tabs.get(name)
+            if name in self._sheets:
+                touched.append(name)
+                height = max(len(rows), len(old.rows) if old else 0)
+                width = max(width, old.width if old else 0)
+                grow(name, height, width)
+                if bool(self._sheets[name]["properties"].get("hidden")) != tw.hidden:
+                    structure.append({"updateSheetProperties": {
+                        "properties": {"sheetId": ids[name], "hidden": tw.hidden},
+                        "fields": "hidden"}})
+            else:
+                height = len(rows)
+                ids[name] = self._new_id(ids.values())
+                grids[name] = {"rowCount": max(height, 2), "columnCount": max(width, 1)}
+                structure.append({"addSheet": {"properties": {
+                    "sheetId": ids[name], "title": name, "hidden": tw.hidden,
+                    "gridProperties": dict(grids[name], frozenRowCount=1)}}})
+                structure.append({"repeatCell": {
+                    "range": {"sheetId": ids[name], "startRowIndex": 0, "endRowIndex": 1},
+                    "cell": {"userEnteredFormat": {"textFormat": {"bold": True}}},
+                    "fields": "userEnteredFormat.textFormat.bold"}})
+                for c, w in enumerate(tw.widths):
+                    structure.append({"updateDimensionProperties": {
+                        "range": {"sheetId": ids[name], "dimension": "COLUMNS",
+                                  "startIndex": c, "endIndex": c + 1},
+                        "properties": {"pixelSize": int(w * 7 + 5)}, "fields": "pixelSize"}})
+            for c in range(len(tw.header)):
+                if any(isinstance(r[c], dt.date) for r in tw.rows if c < len(r)):
+                    date_format(name, 2, max(len(rows), 2), c + 1, c + 1)
+            for c, choices in sorted(tw.choices.items()):
+                structure.append({"setDataValidation": {
+                    "range": {"sheetId": ids[name], "startRowIndex": 1,
+                              "endRowIndex": max(len(rows), 2),
+                              "startColumnIndex": c, "endColumnIndex": c + 1},
+                    "rule": {"condition": {"type": "ONE_OF_LIST", "values": [
+                        {"userEnteredValue": v} for v in choices]},
+                        "strict": False, "showCustomUi": True}}})
+            grid = [[_cell(v) for v in r] + [""] * (width - len(r)) for r in rows]
+            grid += [[""] * width for _ in range(height - len(rows))]
+            parts = [{"range": f"{a1_title(name)}!A{start + 1}",
+                      "values": grid[start:start + BLOCK_ROWS]}
+                     for start in range(0, len(grid), BLOCK_ROWS)]
+            (first if tw.hidden else data).extend(parts)
+        for cw in plan.columns:
+            cells = dict(cw.cells)
+            if cw.new:
+                cells[cw.header_row] = cw.header
+            if not cells:
+                continue
+            if cw.tab not in touched:
+                touched.append(cw.tab)
+            grow(cw.tab, max(cells), cw.col)
+            letter = col_letter(cw.col)
+            for r1, r2 in _runs(sorted(cells)):
+                first.append({"range": f"{a1_title(cw.tab)}!{letter}{r1}:{letter}{r2}",
+                             "values": [[_cell(cells[r])] for r in range(r1, r2 + 1)]})
+                dated = [r for r in range(r1, r2 + 1) if isinstance(cells[r], dt.date)]
+                if dated:
+                    date_format(cw.tab, min(dated), max(dated), cw.col, cw.col)
+        self._grids_after = grids
+        return structure, first + data, touched
+
+    def _new_id(self, taken) -> int:
+        taken = set(taken)
+        while True:
+            n = secrets.randbelow(2**31 - 2) + 1
+            if n not in taken:
+                return n
+
+    def _check_limits(self, plan: WritePlan, data: list[dict]) -> None:
+        cells = sum(g.get("rowCount", 0) * g.get("columnCount", 0)
+                    for g in self._grids_after.values())
+        if cells > MAX_CELLS:
+            raise SheetTooBig(
+                f"This sync would take the Google Sheet to {cells:,} cells, past Google's "
+                f"limit of {MAX_CELLS:,}; nothing was written. Delete empty rows and columns "
+                f"(Sheets counts every cell of the grid) or move old orders to another sheet.")
+        for entry in data:
+            for i, row in enumerate(entry["values"]):
+                for j, v in enumerate(row):
+                    if type(v) is str and len(v) > MAX_CELL_CHARS:
+                        tab, ref = entry["range"].rsplit("!", 1)
+                        m = re.match(r"([A-Z]+)(\d+)", ref)
+                        cell = f"{col_letter(_col(m[1]) + j)}{int(m[2]) + i}"
+                        raise SheetTooBig(
+                            f"Cell {tab}!{cell} would hold {len(v):,} characters, past "
+                            f"Google's limit of {MAX_CELL_CHARS:,} per cell; nothing was "
+                            f"written.")
+
+
+def _col(letters: str) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - 64
+    return n
+
+
+def _runs(rows: list[int]) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for r in rows:
+        if out and r == out[-1][1] + 1:
+            out[-1] = (out[-1][0], r)
+        else:
+            out.append((r, r))
+    return out
+
+
+def _bodies(data: list[dict]) -> list[list[dict]]:
+    """values:batchUpdate bodies of at most about MAX_BODY bytes each."""
+    out: list[list[dict]] = []
+    size = 0
+    for entry in data:
+        n = len(json.dumps(entry, ensure_ascii=False).encode())
+        if not out or size + n > MAX_BODY:
+            out.append([])
+            size = 0
+        out[-1].append(entry)
+        size += n
+    return out

@@ -1,0 +1,1 @@
+"""Google Sheets support: credentials (auth.py) and the HTTP client (client.py)."""
