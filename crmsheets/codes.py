@@ -54,6 +54,10 @@ CODES: dict[str, tuple[str, str, str]] = {
                        "Give the column a header, or unmerge the header cells."),
     "decision-unknown": ("Decision not understood", "{value!r} is not one of: {detail}.",
                          "Pick one of: {detail}; until then the group is left as it is."),
+    "form-response-unusable": ("Form response not usable",
+                               "This response cannot become a contact: {detail}.",
+                               "Type the person's email address into {column}; the next sync "
+                               "adds the response."),
     "setting-invalid": ("Setting not usable", "{column}: {detail}; using {other} instead.",
                         "{fix}"),
 }

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from . import duplicates_tab, issues_tab, loyalty, loyalty_tab, merging, tasks
+from . import duplicates_tab, forms, issues_tab, loyalty, loyalty_tab, merging, tasks
 from .backends import Backend
 from .carryover import OwnedTabSpec, is_ours, same_content
 from .dedupe import find_groups, people_of
@@ -86,6 +86,9 @@ class Context:
     next_merge: int = 1  # merge groups are M1, M2...: a number is never used twice
     # Approved changes to the owner's own Contacts cells (merges): column -> {row: value}.
     owner_edits: dict[int, dict[int, Cell]] = field(default_factory=dict)
+    # Google Forms responses read so far (key -> the CRM ID they went to), and this sync's.
+    form_seen: dict[str, Cell] = field(default_factory=dict)
+    forms: forms.Ingested | None = None
     counts: dict[str, int] = field(default_factory=dict)  # rows read, kept past release
 
     def release_reading(self) -> None:
@@ -130,9 +133,21 @@ def stage_read(ctx: Context) -> None:
         ctx.notes.extend(ctx.merged.skipped)
         ctx.next_merge = max([ctx.next_merge] + [int(g[1:]) + 1 for g in ctx.merged.groups])
         contacts = map_tab(contacts_tab, CONTACTS)  # the tab as merged
+    ctx.form_seen = {k[len(forms.SEEN):]: v for k, v in state.items()
+                     if k.startswith(forms.SEEN)}
+    ctx.forms = forms.ingest(ctx.book, contacts, set(ctx.form_seen))
+    ctx.issues.extend(ctx.forms.issues)
+    ctx.notes.extend(ctx.forms.notes)
+    if ctx.forms.edits:
+        for col, cells in ctx.forms.edits.items():
+            ctx.owner_edits.setdefault(col, {}).update(cells)
+        contacts = map_tab(contacts_tab, CONTACTS)  # with the new contacts
     ctx.mapped[CONTACTS.name] = contacts
     ctx.issues.extend(contacts.issues)
     ctx.contacts, ctx.new_ids = read_contacts(contacts, s, ctx.ids, ctx.issues)
+    if ctx.forms.seen:
+        id_of = {c.row: c.crm_id for c in ctx.contacts}
+        ctx.form_seen.update({k: id_of.get(row, "") for k, row in ctx.forms.seen.items()})
     ctx.owned_cells[(CONTACTS.name, CRM_ID)] = {c.row: c.crm_id for c in ctx.contacts}
     index = ContactIndex(ctx.contacts, merging.aliases(ctx.archive))
     for kind, reader, target in ((ORDERS, read_orders, "orders"),
@@ -226,7 +241,8 @@ def stage_tasks(ctx: Context) -> None:
 
 
 def stage_state(ctx: Context) -> None:
-    ctx.owned_tabs.append(_state_tab(ctx.ids.next_number, ctx.never, ctx.next_merge))
+    ctx.owned_tabs.append(_state_tab(ctx.ids.next_number, ctx.never, ctx.next_merge,
+                                     ctx.form_seen))
 
 
 def _merged_tab(archive: list[dict[str, Cell]]) -> TabWrite:
@@ -246,12 +262,14 @@ def _number(value: Cell, default: int = 1) -> int:
         return default
 
 
-def _state_tab(next_id: int, never: set[frozenset[str]], next_merge: int) -> TabWrite:
+def _state_tab(next_id: int, never: set[frozenset[str]], next_merge: int,
+               form_seen: dict[str, Cell]) -> TabWrite:
     rows = [[NEXT_ID, next_id], ["format", 1]]
     if next_merge > 1:
         rows.append([NEXT_MERGE, next_merge])
     rows += [[NOT_SAME + " ".join(sorted(pair, key=merging.crm_number)), "yes"]
              for pair in sorted(never, key=lambda p: sorted(p, key=merging.crm_number))]
+    rows += [[forms.SEEN + key, crm_id or "yes"] for key, crm_id in form_seen.items()]
     return TabWrite(STATE_TAB, list(STATE.header), rows, [20, 12], hidden=True)
 
 
@@ -297,6 +315,7 @@ def plan(ctx: Context) -> WritePlan:
             out.columns.append(ColumnWrite(mapped.tab.name, header, col, mapped.header_row,
                                            False, cells, owner=True))
         out.notes.extend(ctx.merged.lines if ctx.merged else [])
+        out.notes.extend(ctx.forms.lines if ctx.forms else [])
     for tw in ctx.owned_tabs:
         existing = ctx.book.tab(tw.name)
         if not same_content(existing, tw.header, tw.rows):
@@ -403,7 +422,8 @@ def unmerge(backend: Backend, group: str, dry_run: bool = False) -> Result:
     ids = sorted({*outcome.restored, *outcome.restored.values()}, key=merging.crm_number)
     never.update(frozenset(p) for p in itertools.combinations(ids, 2))
     next_merge = max(merging.next_label(archive), _number(state.get(NEXT_MERGE)))
-    ctx.owned_tabs.append(_state_tab(_number(state.get(NEXT_ID)), never, next_merge))
+    seen = {k[len(forms.SEEN):]: v for k, v in state.items() if k.startswith(forms.SEEN)}
+    ctx.owned_tabs.append(_state_tab(_number(state.get(NEXT_ID)), never, next_merge, seen))
     result = Result(plan(ctx), ctx)
     if not dry_run and not result.plan.empty:
         result.where = backend.apply(result.plan)
