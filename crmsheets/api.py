@@ -10,14 +10,26 @@ from .sample import sample_book, starter
 from .sync import Result, cyclic_gc_paused, run, stage_dedupe, stage_read, sync, unmerge
 
 
-def init_book(path: str | Path, sample: bool = False,
-              as_of: dt.date | None = None) -> dict[str, int]:
-    """Make a new workbook; return the number of data rows per tab."""
-    from .backends.excel_new import write_new_book  # openpyxl: only init needs it
+def init_book(path: str | Path, sample: bool = False, as_of: dt.date | None = None,
+              credentials: str | None = None) -> tuple[dict[str, int], str]:
+    """Make a new workbook (or fill an empty Google Sheet, or make one: gsheet:new);
+    return the number of data rows per tab, and where the book is."""
+    from .backends.gsheet import is_google
 
     tabs = sample_book(as_of or dt.date.today()) if sample else starter()
+    if is_google(str(path)):
+        from .backends.gsheet import GoogleSheet
+
+        if str(path).strip() in ("gsheet:new", "gsheet:"):
+            sheet = GoogleSheet.create("crmsheets customers", credentials)
+        else:
+            sheet = GoogleSheet(str(path), credentials)
+        sheet.fill(tabs)
+        return {t.name: len(t.rows) for t in tabs}, sheet.location
+    from .backends.excel_new import write_new_book  # openpyxl: only init needs it
+
     write_new_book(Path(path), tabs)
-    return {t.name: len(t.rows) for t in tabs}
+    return {t.name: len(t.rows) for t in tabs}, str(path)
 
 
 def sync_book(location: str | Path, as_of: dt.date | None = None, dry_run: bool = False,

@@ -12,7 +12,6 @@ import json
 import sys
 from collections.abc import Callable
 from functools import wraps
-from pathlib import Path
 
 import click
 
@@ -85,18 +84,20 @@ def main() -> None:
 
 
 @main.command(epilog=EPILOG)
-@click.argument("book", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("book")
 @click.option("--sample", is_flag=True,
               help="Fill it with a made-up shop: a few hundred customers, a few thousand "
                    "orders over three years, some duplicates and some bad rows.")
 @AS_OF
+@CREDENTIALS
 @_fail_cleanly
-def init(book: Path, sample: bool, as_of: dt.date | None) -> None:
+def init(book: str, sample: bool, as_of: dt.date | None, credentials: str | None) -> None:
     """Make a new workbook BOOK.xlsx with the Contacts, Orders, Interactions and
-    Settings tabs (never overwrites a file)."""
+    Settings tabs (never overwrites a file). BOOK may be an empty Google Sheet shared
+    with crmsheets' account (its URL), or gsheet:new to make one in your own account."""
     from .api import init_book
 
-    counts = init_book(book, sample=sample, as_of=as_of)
+    counts, book = init_book(book, sample=sample, as_of=as_of, credentials=credentials)
     what = ", ".join(f"{name} {n:,} rows" for name, n in counts.items())
     click.echo(f"Made {book}: {what}.")
     click.echo(f"Next: crmsheets check {book}   (or open it, fill in Settings, then "

@@ -162,3 +162,11 @@ class PartlyWritten(CrmError):
         super().__init__(
             f"{sheet} was written in part ({why}): only crmsheets' own tabs and columns, "
             f"no cell of yours. Run the sync again: it writes what is still missing.")
+
+
+class CannotCreate(CrmError):
+    def __init__(self, who: str):
+        super().__init__(
+            f"Google does not let {who} create spreadsheets (a service account has no "
+            f"storage of its own). Create an empty sheet in your Google account, share it "
+            f"with {who} as an Editor, then run: crmsheets init SHEET-URL")

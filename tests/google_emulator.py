@@ -381,6 +381,13 @@ class Emulator:
         body = json.loads(raw) if raw else {}
         if path.startswith("/drive/v3/files"):
             return (who,) + self._drive(method, path[len("/drive/v3/files"):], query, body, who)
+        if path == "/v4/spreadsheets" and method == "POST":  # spreadsheets.create
+            if who in self.accounts and not self.allow_sa_create:
+                raise ApiError(403, "The caller does not have permission",
+                               "PERMISSION_DENIED", reason="storageQuotaExceeded")
+            book = self.create(body.get("properties", {}).get("title", "Untitled spreadsheet"),
+                               owner=who)
+            return who, 200, self._metadata(book)
         m = re.fullmatch(r"/v4/spreadsheets/([^/:]+)(.*)", path)
         if not m:
             raise ApiError(404, f"Not found: {path}", "NOT_FOUND")

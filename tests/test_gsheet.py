@@ -350,3 +350,42 @@ def test_urls_and_ids(google):
     assert gsheet.sheet_key("gsheet:1AbC_dEf-123456") == "1AbC_dEf-123456"
     result = run_cli("check", "https://example.com/not-a-sheet")
     assert result.exit_code == 3 and "is not a Google Sheet address" in result.output
+
+
+# ---- init --------------------------------------------------------------------------------
+
+def test_init_fills_an_empty_shared_sheet_and_refuses_one_with_data(google):
+    url = upload(google, {"Sheet1": []})
+    result = run_cli("init", url, "--sample", "--as-of", AS_OF.isoformat())
+    assert result.exit_code == 0, result.output
+    key = gsheet.sheet_key(url)
+    assert [s.title for s in google.books[key].sheets] == [
+        "Sheet1", "Contacts", "Orders", "Interactions", "Settings"]
+    assert grid(google, url, "Contacts")[0][:3] == ["Name", "Email", "Phone"]
+    assert run_cli("sync", url, "--as-of", AS_OF.isoformat()).exit_code == 0
+
+    again = run_cli("init", url)
+    assert again.exit_code == 3 and "is not empty (tab Contacts has values)" in again.output
+
+
+def test_a_service_account_cannot_create_a_sheet_and_is_told_what_to_do(google):
+    result = run_cli("init", "gsheet:new")
+    assert result.exit_code == 3
+    assert result.output.strip() == (
+        f"crmsheets: Google does not let {google.email} create spreadsheets (a service "
+        f"account has no storage of its own). Create an empty sheet in your Google account, "
+        f"share it with {google.email} as an Editor, then run: crmsheets init SHEET-URL")
+
+
+def test_your_own_account_can_create_one(google, tmp_path, monkeypatch):
+    monkeypatch.delenv("CRMSHEETS_CREDENTIALS")
+    refresh = google.add_user("owner@example.com", "client-9", "secret-9")
+    folder = tmp_path / "config" / "gspread"
+    folder.mkdir(parents=True)
+    (folder / "authorized_user.json").write_text(json.dumps({
+        "type": "authorized_user", "client_id": "client-9", "client_secret": "secret-9",
+        "refresh_token": refresh, "token_uri": "https://oauth2.googleapis.com/token"}))
+    result = run_cli("init", "gsheet:new")
+    assert result.exit_code == 0, result.output
+    made = [b for b in google.books.values() if b.owner == "owner@example.com"]
+    assert len(made) == 1 and f"gsheet:{made[0].sid}" in result.output

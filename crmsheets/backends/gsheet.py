@@ -31,13 +31,14 @@ import gspread
 from ..errors import (
     BookChanged,
     BookWriteFailed,
+    CannotCreate,
     CrmError,
     GoogleAuthFailed,
     PartlyWritten,
     SheetNotAvailable,
     SheetTooBig,
 )
-from ..model import Book, Cell, Tab, WritePlan, col_letter
+from ..model import Book, Cell, Tab, TabWrite, WritePlan, col_letter
 from ..normalize import to_serial
 from ..schema import OWNED_TABS
 
@@ -47,6 +48,7 @@ MAX_BODY = 4_000_000  # bytes per values:batchUpdate (Google takes up to about 1
 BLOCK_ROWS = 2_000  # rows per range when a tab is written in parts
 ERRORS = {"#N/A", "#REF!", "#VALUE!", "#DIV/0!", "#NAME?", "#NUM!", "#NULL!", "#ERROR!",
           "#SPILL!", "#CALC!"}
+SPREADSHEETS = "https://sheets.googleapis.com/v4/spreadsheets"
 DATE_FORMAT = {"type": "DATE", "pattern": "yyyy-mm-dd"}
 _ID = re.compile(r"^(?:gsheet:|https://docs\.google\.com/spreadsheets/d/)([A-Za-z0-9_-]{10,})")
 _VALUES = {"valueRenderOption": "UNFORMATTED_VALUE", "dateTimeRenderOption": "SERIAL_NUMBER",
@@ -163,6 +165,42 @@ class GoogleSheet:
         tab = Tab(name, rows, errors, bool(sheet["properties"].get("hidden")), merged)
         tab.serial_dates = True
         return tab
+
+    # ---- init ---------------------------------------------------------------------
+
+    @classmethod
+    def create(cls, title: str, credentials: str | None = None, endpoint: str | None = None
+               ) -> GoogleSheet:
+        """A new spreadsheet in the signed-in account (service accounts cannot own one)."""
+        from ..google import auth, client
+
+        found = auth.find(credentials)
+        http = client.client(found.credentials, None, endpoint)
+        try:
+            made = http.request("post", SPREADSHEETS, json={"properties": {"title": title}})
+        except gspread.exceptions.APIError as exc:
+            if exc.code == 403:
+                raise CannotCreate(found.who) from None
+            raise BookWriteFailed("a new Google Sheet", f"Google answered {exc.code}") from None
+        return cls(f"gsheet:{made.json()['spreadsheetId']}", credentials, endpoint=endpoint)
+
+    def fill(self, tabs) -> None:
+        """Write the starter tabs into an empty sheet (crmsheets init)."""
+        book = self.read()
+        for name in book.names:
+            tab = book.tab(name)
+            if any(v != "" for row in tab.rows for v in row):
+                from ..errors import BadOption
+
+                raise BadOption(
+                    f"The Google Sheet {self.title!r} is not empty (tab {name} has values); "
+                    f"init only fills a new, empty sheet. To sync the sheet you have: "
+                    f"crmsheets sync {self.location}")
+        taken = [t.name for t in tabs if t.name in book.names]
+        plan = WritePlan(tabs=[TabWrite(t.name, list(t.headers), [list(r) for r in t.rows],
+                                        list(t.widths), choices=dict(t.choices),
+                                        exists=t.name in taken) for t in tabs])
+        self.apply(plan)
 
     # ---- write --------------------------------------------------------------------
 
