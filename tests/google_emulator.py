@@ -225,6 +225,7 @@ class Emulator:
         self.accounts: dict[str, bytes] = {}  # service-account email -> public key PEM
         self.refresh_tokens: dict[str, str] = {}  # refresh token -> user email
         self.clients: dict[str, str] = {}  # OAuth client id -> secret
+        self.codes: dict[str, tuple[str, str]] = {}  # auth code -> (email, client id)
         self.tokens: dict[str, tuple[str, float]] = {}  # access token -> (email, expiry)
         self.token_lifetime = 3600
         self.books: dict[str, Spreadsheet] = {}
@@ -245,16 +246,25 @@ class Emulator:
         self.clients[client_id] = client_secret
         return token
 
+    def consent(self, email: str, client_id: str) -> str:
+        """The owner clicked Allow on the consent page: an authorization code."""
+        code = "4/" + secrets.token_urlsafe(30)
+        self.codes[code] = (email, client_id)
+        return code
+
     def create(self, title: str, owner: str = "owner@example.com",
                tabs: dict[str, list[list]] | None = None, share: dict[str, str] | None = None,
-               sid: str | None = None) -> Spreadsheet:
+               sid: str | None = None, fit: bool = False) -> Spreadsheet:
+        """A spreadsheet with these tabs. Grids are at least 1000 x 26 as Google makes
+        them, or (fit) just the size of the data, as an owner trims a big import."""
         with self.lock:
             sid = sid or "1" + secrets.token_urlsafe(32)[:43].replace("-", "_")
             book = Spreadsheet(sid, title, owner, created=_now(), modified=_now())
             for i, (name, rows) in enumerate((tabs or {"Sheet1": []}).items()):
                 sheet = Sheet(0 if i == 0 else self._new_sheet_id(book), name)
-                sheet.rows = max(1000, len(rows))
-                sheet.cols = max(26, max((len(r) for r in rows), default=0))
+                width = max((len(r) for r in rows), default=0)
+                sheet.rows = max(len(rows), 1) if fit else max(1000, len(rows))
+                sheet.cols = max(width, 1) if fit else max(26, width)
                 for r, row in enumerate(rows, 1):
                     for c, v in enumerate(row, 1):
                         if v is not None and v != "":
@@ -294,6 +304,7 @@ class Emulator:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # else each answer waits for a delayed ACK
 
             def log_message(self, *args):  # quiet
                 pass
@@ -373,7 +384,7 @@ class Emulator:
     def _route(self, h, path: str, query: dict, raw: bytes):
         method = h.command
         if path == "/token" and method == "POST":
-            return "", 200, self._token(raw)
+            return "", 200, self._token(raw, h.headers.get("Authorization", ""))
         who = self._caller(h)
         m = re.fullmatch(r"/v1/projects/-/serviceAccounts/([^/]+)/allowedLocations", path)
         if m and method == "GET":
@@ -405,11 +416,26 @@ class Emulator:
 
     # -- auth --------------------------------------------------------------------------
 
-    def _token(self, raw: bytes) -> dict:
+    def _token(self, raw: bytes, basic: str = "") -> dict:
         form = {k: v[0] for k, v in urllib.parse.parse_qs(raw.decode()).items()}
+        if basic.startswith("Basic "):  # client credentials may come as HTTP Basic auth
+            user, _, password = base64.b64decode(basic[6:]).decode().partition(":")
+            form.setdefault("client_id", urllib.parse.unquote(user))
+            form.setdefault("client_secret", urllib.parse.unquote(password))
         grant = form.get("grant_type", "")
         if grant == "urn:ietf:params:oauth:grant-type:jwt-bearer":
             email = self._verify_jwt(form.get("assertion", ""))
+        elif grant == "authorization_code":
+            email, client = self.codes.pop(form.get("code", ""), ("", ""))
+            if not email or form.get("client_id") != client or self.clients.get(
+                    client) != form.get("client_secret"):
+                raise ApiError(400, "Malformed auth code.", "invalid_grant")
+            refresh = self.add_user(email, client, self.clients[client])
+            token = "ya29." + secrets.token_urlsafe(48)
+            with self.lock:
+                self.tokens[token] = (email, time.time() + self.token_lifetime)
+            return {"access_token": token, "expires_in": self.token_lifetime,
+                    "refresh_token": refresh, "scope": SHEETS_SCOPE, "token_type": "Bearer"}
         elif grant == "refresh_token":
             email = self.refresh_tokens.get(form.get("refresh_token", ""))
             if not email or self.clients.get(form.get("client_id", "")) != form.get(
@@ -1017,3 +1043,38 @@ def _render(v, fmt: dict | None, render: str, dates: str):
             return repr(v) if not v.is_integer() else str(int(v))
         return str(v)
     return v
+
+
+# ---- a stand-alone server, for scripts/bench ----------------------------------------------
+
+def _serve(argv: list[str]) -> None:
+    """python tests/google_emulator.py KEY.json BOOK.xlsx: serve BOOK's tabs as one
+    spreadsheet shared with the key's service account; print {"url", "sid"} as JSON on
+    one line, then answer until stdin closes."""
+    import sys
+
+    from python_calamine import CalamineWorkbook
+
+    key_file, book_file = argv
+    info = json.loads(open(key_file).read())
+    from cryptography.hazmat.primitives.serialization import load_pem_private_key
+
+    private = load_pem_private_key(info["private_key"].encode(), None)
+    public = private.public_key().public_bytes(serialization.Encoding.PEM,
+                                               serialization.PublicFormat.SubjectPublicKeyInfo)
+    wb = CalamineWorkbook.from_path(book_file)
+    tabs = {name: wb.get_sheet_by_name(name).to_python() for name in wb.sheet_names}
+    emu = Emulator()
+    emu.add_service_account(info, public)
+    with emu:
+        book = emu.create("Benchmark shop", tabs=tabs, share={info["client_email"]: "writer"},
+                          fit=True)
+        del tabs, wb
+        print(json.dumps({"url": emu.url, "sid": book.sid}), flush=True)
+        sys.stdin.read()
+
+
+if __name__ == "__main__":
+    import sys
+
+    _serve(sys.argv[1:])

@@ -211,6 +211,7 @@ def test_quota_exhausted_stops_with_a_clear_message_and_bounded_tries(google, mo
     assert "quota" in result.output and "nothing was written" in result.output
     tries = [e for e in google.log if e.path.endswith("values:batchGet")]
     assert len(tries) == 6  # Policy.attempts, not for ever
+    assert not [c for c in calls(google) if "Update" in c]
 
 
 def test_a_structure_change_that_may_have_happened_is_not_sent_twice(google, monkeypatch):
@@ -250,6 +251,7 @@ def test_a_failing_token_refresh_is_one_line_without_secrets(google, service_key
         "error": "invalid_grant", "error_description": "Invalid JWT Signature."}))
     result = run_cli("sync", url)
     assert result.exit_code == 3
+    assert calls(google) == []  # no token, no call to the sheet
     lines = result.output.strip().splitlines()
     assert len(lines) == 1 and "service-account key" in lines[0]
     assert info["private_key_id"] not in result.output
@@ -389,3 +391,62 @@ def test_your_own_account_can_create_one(google, tmp_path, monkeypatch):
     assert result.exit_code == 0, result.output
     made = [b for b in google.books.values() if b.owner == "owner@example.com"]
     assert len(made) == 1 and f"gsheet:{made[0].sid}" in result.output
+
+
+def test_auth_signs_the_owner_in_through_the_browser_once(google, tmp_path, monkeypatch):
+    """The installed-app flow of google-auth-oauthlib, for real: a local redirect server,
+    the emulator as Google's consent page and token endpoint. The sign-in is saved
+    (readable by its owner only) and the next sync uses it without a browser."""
+    import threading
+    import urllib.parse
+    import webbrowser
+
+    import requests
+
+    monkeypatch.delenv("CRMSHEETS_CREDENTIALS")
+    google.clients["client-42.apps.googleusercontent.com"] = "secret-42"
+    folder = tmp_path / "config" / "gspread"
+    folder.mkdir(parents=True)
+    (folder / "credentials.json").write_text(json.dumps({"installed": {
+        "client_id": "client-42.apps.googleusercontent.com", "client_secret": "secret-42",
+        "auth_uri": "https://accounts.google.com/o/oauth2/auth",
+        "token_uri": "https://oauth2.googleapis.com/token",
+        "redirect_uris": ["http://localhost"]}}))
+
+    class Owner:
+        """Clicks Allow on Google's consent page."""
+
+        def open(self, url, new=0, autoraise=True):
+            query = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(url).query))
+            code = google.consent("owner@example.com", query["client_id"])
+            back = f"{query['redirect_uri']}?" + urllib.parse.urlencode(
+                {"state": query["state"], "code": code, "scope": query["scope"]})
+            threading.Thread(target=requests.get, args=(back,), kwargs={"timeout": 10},
+                             daemon=True).start()
+            return True
+
+    monkeypatch.setattr(webbrowser, "get", lambda *a, **k: Owner())
+    url = upload(google, sample_tabs(60), share=None)
+    google.books[gsheet.sheet_key(url)].owner = "owner@example.com"
+    result = run_cli("auth", url)
+    assert result.exit_code == 0, result.output
+    assert "can read the Google Sheet 'Shop customers'" in result.output
+    saved = folder / "authorized_user.json"
+    assert saved.stat().st_mode & 0o077 == 0
+    assert "secret-42" not in result.output and "refresh_token" not in result.output
+
+    before = len(google.log)
+    result = run_cli("sync", url, "--as-of", AS_OF.isoformat())
+    assert result.exit_code == 0, result.output
+    assert [e.path for e in google.log[before:] if e.path == "/token"] == ["/token"]
+
+
+def test_sheets_api_not_enabled_says_where_to_enable_it(google):
+    url = upload(google, sample_tabs(60))
+    google.faults.append(Fault("GET /v4/spreadsheets", status=403, body={"error": {
+        "code": 403, "status": "PERMISSION_DENIED", "message": "Google Sheets API has not "
+        "been used in project 123 before or it is disabled.", "details": [
+            {"reason": "SERVICE_DISABLED"}]}}))
+    result = run_cli("check", url)
+    assert result.exit_code == 3
+    assert "Google Sheets API is not enabled" in result.output

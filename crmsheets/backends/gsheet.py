@@ -115,7 +115,15 @@ class GoogleSheet:
             return fn(*args, **kwargs)
         except gspread.exceptions.APIError as exc:
             status = exc.code
-            if status in (403, 404) and "storageQuotaExceeded" not in str(exc.error):
+            text = str(exc.error)
+            if status == 403 and ("SERVICE_DISABLED" in text or "has not been used" in text
+                                  or "is disabled" in text):
+                raise GoogleAuthFailed(
+                    "The Google Sheets API is not enabled for the Google Cloud project of "
+                    "these credentials: enable it in the Google Cloud console (APIs & "
+                    "Services > Library > Google Sheets API), wait a minute, and run "
+                    "again.") from None
+            if status in (403, 404) and "storageQuotaExceeded" not in text:
                 raise SheetNotAvailable(self.location, self.found.who, status) from None
             if status == 401:
                 raise GoogleAuthFailed("Google did not accept the access token. Run "

@@ -57,6 +57,8 @@ def _read_json(path: Path) -> dict:
 def from_file(path: Path, source: str, interactive: bool = False) -> Found:
     info = _read_json(path)
     kind = info.get("type") or next((k for k in ("installed", "web") if k in info), "")
+    if not kind and {"refresh_token", "client_id"} <= set(info):
+        kind = "authorized_user"  # as gspread and google-auth save a sign-in (no "type")
     if kind == "service_account":
         from google.oauth2 import service_account
 
@@ -92,15 +94,19 @@ def sign_in(client_info: dict, path: Path) -> Found:
     """The installed-app flow in the owner's browser; the sign-in is saved for later jobs."""
     from google_auth_oauthlib.flow import InstalledAppFlow
 
+    from .client import routed_session
+
     flow = InstalledAppFlow.from_client_config(client_info, SCOPES)
+    for prefix, adapter in routed_session().adapters.items():  # the test emulator, if set
+        flow.oauth2session.mount(prefix, adapter)
     try:
-        creds = flow.run_local_server(port=0, open_browser=True)
+        creds = flow.run_local_server(port=0, open_browser=True, timeout_seconds=300)
     except Exception as exc:  # the owner closed the browser, refused access...
         raise GoogleAuthFailed(f"Signing in with {path} did not finish "
                                f"({type(exc).__name__}). Run crmsheets auth again.") from None
     cache = default_files()["authorized_user"]
     cache.parent.mkdir(parents=True, exist_ok=True)
-    data = json.loads(creds.to_json(strip=["token"]))
+    data = {"type": "authorized_user", **json.loads(creds.to_json(strip=["token"]))}
     fd = os.open(cache, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         json.dump(data, fh)
