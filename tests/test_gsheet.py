@@ -450,3 +450,29 @@ def test_sheets_api_not_enabled_says_where_to_enable_it(google):
     result = run_cli("check", url)
     assert result.exit_code == 3
     assert "Google Sheets API is not enabled" in result.output
+
+
+def test_the_emulator_refuses_calls_without_a_valid_token(google):
+    import time
+    import urllib.parse
+
+    import requests
+    from google.auth import crypt, jwt
+    from google_emulator import service_account_key
+
+    url = upload(google, sample_tabs(60))
+    where = f"{google.url}/v4/spreadsheets/{gsheet.sheet_key(url)}"
+    assert requests.get(where, timeout=10).status_code == 401
+    assert requests.get(where, headers={"Authorization": "Bearer ya29.made-up"},
+                        timeout=10).status_code == 401
+
+    # A token asked for with a JWT signed by another key (same account name) is refused.
+    other, _ = service_account_key(google.email, bits=1024)
+    now = int(time.time())
+    assertion = jwt.encode(crypt.RSASigner.from_service_account_info(other), {
+        "iss": google.email, "aud": other["token_uri"], "iat": now, "exp": now + 600,
+        "scope": "https://www.googleapis.com/auth/spreadsheets"}).decode()
+    answer = requests.post(f"{google.url}/token", timeout=10, data=urllib.parse.urlencode({
+        "grant_type": "urn:ietf:params:oauth:grant-type:jwt-bearer", "assertion": assertion}),
+        headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert answer.status_code == 400 and "Invalid JWT Signature" in answer.text
