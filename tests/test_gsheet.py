@@ -476,3 +476,19 @@ def test_the_emulator_refuses_calls_without_a_valid_token(google):
         "grant_type": "urn:ietf:params:oauth:grant-type:jwt-bearer", "assertion": assertion}),
         headers={"Content-Type": "application/x-www-form-urlencoded"})
     assert answer.status_code == 400 and "Invalid JWT Signature" in answer.text
+
+
+def test_a_sync_that_only_changes_values_is_one_write_call(google):
+    """The common daily sync: no new tab, column or row to format, so everything goes in
+    one values:batchUpdate, which Google applies whole or not at all."""
+    url = upload(google, sample_tabs(60))
+    assert run_cli("sync", url, "--as-of", AS_OF.isoformat()).exit_code == 0
+    key = gsheet.sheet_key(url)
+    assert google.values(key, "Contacts")[22][2] == "12345"  # a phone-invalid issue
+    google.edit(key, "Contacts", 23, 3, "020 7946 0555")  # the owner fixes it
+    since = len(google.log)
+    result = run_cli("sync", url, "--as-of", AS_OF.isoformat())
+    assert result.exit_code == 0 and "rewrite tab Issues" in result.output
+    assert calls(google, since) == ["spreadsheets.get", "values:batchGet", "values:batchGet",
+                                    "values:batchUpdate"]
+    assert not any("12345" in row for row in grid(google, url, "Issues"))

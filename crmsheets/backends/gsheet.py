@@ -8,9 +8,11 @@ there. A sync that writes makes, in order:
    owner's edit made since (in the browser, while the sync ran) stops the job with exit
    code 75 and nothing written;
 2. at most one spreadsheets:batchUpdate for structure (new tabs, more rows or columns,
-   date formats, drop-downs, column widths);
+   date formats and drop-downs for rows not written before, column widths); a sync that
+   only changes values has none;
 3. values:batchUpdate with valueInputOption=RAW, so text that starts with "=" stays text.
-   A write bigger than MAX_BODY bytes is sent in several such calls.
+   Google applies one call whole or not at all; a write bigger than MAX_BODY bytes is
+   sent in several such calls.
 
 If the job stops between two write calls (network lost, quota), the sheet holds new
 empty tabs or columns, or some owned tabs updated and others not; every value written is
@@ -307,17 +309,12 @@ class GoogleSheet:
                         "range": {"sheetId": ids[name], "dimension": "COLUMNS",
                                   "startIndex": c, "endIndex": c + 1},
                         "properties": {"pixelSize": int(w * 7 + 5)}, "fields": "pixelSize"}})
-            for c in range(len(tw.header)):
-                if any(isinstance(r[c], dt.date) for r in tw.rows if c < len(r)):
-                    date_format(name, 2, max(len(rows), 2), c + 1, c + 1)
-            for c, choices in sorted(tw.choices.items()):
-                structure.append({"setDataValidation": {
-                    "range": {"sheetId": ids[name], "startRowIndex": 1,
-                              "endRowIndex": max(len(rows), 2),
-                              "startColumnIndex": c, "endColumnIndex": c + 1},
-                    "rule": {"condition": {"type": "ONE_OF_LIST", "values": [
-                        {"userEnteredValue": v} for v in choices]},
-                        "strict": False, "showCustomUi": True}}})
+            # Formats and drop-downs for the rows not written before: a sync that only
+            # changes values then makes one write call, which Google applies whole.
+            start = max(2, len(old.rows) + 1) if old is not None else 2
+            end = max(len(rows), 2)
+            if start <= end:
+                self._formats(tw, name, ids[name], start, end, structure)
             grid = [[_cell(v) for v in r] + [""] * (width - len(r)) for r in rows]
             grid += [[""] * width for _ in range(height - len(rows))]
             parts = [{"range": f"{a1_title(name)}!A{start + 1}",
@@ -337,11 +334,33 @@ class GoogleSheet:
             for r1, r2 in _runs(sorted(cells)):
                 first.append({"range": f"{a1_title(cw.tab)}!{letter}{r1}:{letter}{r2}",
                              "values": [[_cell(cells[r])] for r in range(r1, r2 + 1)]})
-                dated = [r for r in range(r1, r2 + 1) if isinstance(cells[r], dt.date)]
-                if dated:
-                    date_format(cw.tab, min(dated), max(dated), cw.col, cw.col)
+            # A date going where there was none gets the date format (a cell that held a
+            # date already has it).
+            tab = self._tabs.get(cw.tab)
+            dated = [r for r, v in cells.items() if isinstance(v, dt.date)
+                     and (tab is None or tab.cell(r, cw.col) == "")]
+            for r1, r2 in _runs(sorted(dated)):
+                date_format(cw.tab, r1, r2, cw.col, cw.col)
         self._grids_after = grids
         return structure, first + data, touched
+
+    @staticmethod
+    def _formats(tw: TabWrite, name: str, sheet_id: int, start: int, end: int,
+                 structure: list[dict]) -> None:
+        """Date formats and drop-downs of an owned tab's rows start..end (1-based)."""
+        rng = {"sheetId": sheet_id, "startRowIndex": start - 1, "endRowIndex": end}
+        for c in range(len(tw.header)):
+            if any(isinstance(r[c], dt.date) for r in tw.rows if c < len(r)):
+                structure.append({"repeatCell": {
+                    "range": dict(rng, startColumnIndex=c, endColumnIndex=c + 1),
+                    "cell": {"userEnteredFormat": {"numberFormat": DATE_FORMAT}},
+                    "fields": "userEnteredFormat.numberFormat"}})
+        for c, choices in sorted(tw.choices.items()):
+            structure.append({"setDataValidation": {
+                "range": dict(rng, startColumnIndex=c, endColumnIndex=c + 1),
+                "rule": {"condition": {"type": "ONE_OF_LIST", "values": [
+                    {"userEnteredValue": v} for v in choices]},
+                    "strict": False, "showCustomUi": True}}})
 
     def _new_id(self, taken) -> int:
         taken = set(taken)
