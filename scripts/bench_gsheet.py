@@ -173,23 +173,21 @@ def report(rows: list[dict], argv: str) -> str:
         "(about 0.1 to 0.3 s each) and the quota of 60 requests a minute per user take its "
         "place, which is what the last column shows for the naive loop.",
         "",
-        "| contacts | crmsheets sync: calls | sent | received | time | resync: calls | time "
-        "| naive loop: calls | sent | time | at Google's 60 requests/min |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| contacts | crmsheets sync: calls | sent | received | time | peak memory "
+        "| resync: calls | time | naive loop: calls | sent | time "
+        "| at Google's 60 requests/min |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
         s, re_, v = r["sync"], r["resync"], r["naive"]
         est = "≈ " if v["extrapolated"] else ""
         quota = v["calls"] / 60
+        at_quota = f"{quota / 60:.1f} h" if quota >= 60 else f"{quota:.0f} min"
         lines.append(
             f"| {r['contacts']:,} | {s['calls']} | {mb(s['sent'])} | {mb(s['received'])} | "
-            f"{s['seconds']:.1f} s | {re_['calls']} | {re_['seconds']:.1f} s | "
-            f"{v['calls']:,} | {est}{mb(v['sent'])} | {est}{v['seconds']:.1f} s | "
-            f"{quota / 60:.1f} h |" if quota >= 60 else
-            f"| {r['contacts']:,} | {s['calls']} | {mb(s['sent'])} | {mb(s['received'])} | "
-            f"{s['seconds']:.1f} s | {re_['calls']} | {re_['seconds']:.1f} s | "
-            f"{v['calls']:,} | {est}{mb(v['sent'])} | {est}{v['seconds']:.1f} s | "
-            f"{quota:.0f} min |")
+            f"{s['seconds']:.1f} s | {s['peak'] / 1e6:.0f} MB | {re_['calls']} | "
+            f"{re_['seconds']:.1f} s | {v['calls']:,} | {est}{mb(v['sent'])} | "
+            f"{est}{v['seconds']:.1f} s | {at_quota} |")
     extrapolated = [r for r in rows if r["naive"]["extrapolated"]]
     if extrapolated:
         r = extrapolated[0]["naive"]
