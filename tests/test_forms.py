@@ -148,3 +148,27 @@ def test_tabs_that_are_not_form_responses_are_left_alone(tmp_path, questions):
     wb.save(path)
     result = run_cli("sync", path, "--as-of", AS_OF.isoformat())
     assert result.exit_code == 0 and "from the Form" not in result.output
+
+
+def test_a_response_that_looks_like_a_known_contact_is_flagged_not_added_silently(google):
+    """Grace Ahmed answers the form from another address: she is added (her email is
+    new) and, on the same sync, listed in Duplicates with her existing row."""
+    tabs = sample_tabs(60)
+
+    def serial(*parts):
+        return (dt.datetime(*parts) - dt.datetime(1899, 12, 30)).total_seconds() / 86400
+
+    tabs[FORM] = [QUESTIONS, [serial(2025, 5, 20, 10, 0), "grace.ahmed.work@example.com",
+                              "Grace Ahmed", "020 7946 0970", "", ""]]
+    url = upload(google, tabs)
+    result = run_cli("sync", url, "--as-of", AS_OF.isoformat())
+    assert f"add 1 contact from the {FORM} tab" in result.output
+    duplicates = grid(google, url, "Duplicates")
+    header = duplicates[0]
+    email = header.index("Email")
+    groups, group = {}, ""
+    for row in duplicates[1:]:
+        group = row[0] or group  # the group number is on its first row only
+        groups.setdefault(group, []).append(row[email])
+    assert any({"grace.ahmed@btinternet.com", "grace.ahmed.work@example.com"} <= set(g)
+               for g in groups.values()), groups
