@@ -105,7 +105,9 @@ class Ingested:
 def ingest(book: Book, contacts: Mapped, already: set[str]) -> Ingested:
     """Read every new response of every responses tab into the in-memory Contacts tab."""
     out = Ingested()
-    tabs = [t for n in book.names if (t := book.tab(n)) is not None and is_responses_tab(t)]
+    # Only tabs named like a form's are read: the owner's other tabs cost nothing.
+    tabs = [t for n in book.names if _TAB.fullmatch(n.strip())
+            and (t := book.tab(n)) is not None and is_responses_tab(t)]
     if not tabs:
         return out
     tab = contacts.tab

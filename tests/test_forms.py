@@ -172,3 +172,19 @@ def test_a_response_that_looks_like_a_known_contact_is_flagged_not_added_silentl
         groups.setdefault(group, []).append(row[email])
     assert any({"grace.ahmed@btinternet.com", "grace.ahmed.work@example.com"} <= set(g)
                for g in groups.values()), groups
+
+
+def test_looking_for_form_responses_reads_no_other_tab():
+    from crmsheets.model import Book, Tab
+    from crmsheets.sync import run
+
+    tabs = {name: Tab(name, rows) for name, rows in sample_tabs(60).items()}
+    tabs["Archive 2019"] = Tab("Archive 2019", [["Timestamp", "Email Address"]])
+    loaded = []
+
+    def load(name):
+        loaded.append(name)
+        return tabs[name]
+
+    run(Book("memory", names=list(tabs), load=load), AS_OF)
+    assert "Archive 2019" not in loaded
