@@ -9,7 +9,7 @@ import json
 import pytest
 from conftest import FIXTURES, run_cli
 from google_emulator import ApiError, Fault, _plain
-from test_contract import BOOKS
+from test_contract import BOOKS, _trim
 
 from crmsheets.backends import gsheet
 from crmsheets.backends.excel import ExcelBook
@@ -72,16 +72,6 @@ def calls(google, since: int = 0) -> list[str]:
         else:
             out.append(f"{e.method} {e.path}")
     return out
-
-
-def _trim(rows):
-    rows = [list(r) for r in rows]
-    for r in rows:
-        while r and r[-1] == "":
-            r.pop()
-    while rows and not rows[-1]:
-        rows.pop()
-    return rows
 
 
 # ---- the contract: the same result as the reference backend -----------------------------
