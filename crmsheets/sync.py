@@ -84,7 +84,8 @@ class Context:
     auto_merge: list[list[str]] = field(default_factory=list)
     merged: merging.Outcome | None = None
     next_merge: int = 1  # merge groups are M1, M2...: a number is never used twice
-    # Approved changes to the owner's own Contacts cells (merges): column -> {row: value}.
+    # Changes to the owner's own Contacts cells: approved merges, and contacts added or
+    # completed from Google Forms responses. Column -> {row: value}.
     owner_edits: dict[int, dict[int, Cell]] = field(default_factory=dict)
     # Google Forms responses read so far (key -> the CRM ID they went to), and this sync's.
     form_seen: dict[str, Cell] = field(default_factory=dict)
