@@ -170,3 +170,12 @@ class CannotCreate(CrmError):
             f"Google does not let {who} create spreadsheets (a service account has no "
             f"storage of its own). Create an empty sheet in your Google account, share it "
             f"with {who} as an Editor, then run: crmsheets init SHEET-URL")
+
+
+class SheetProtected(CrmError):
+    def __init__(self, title: str, who: str):
+        super().__init__(
+            f"Cells crmsheets writes in the Google Sheet {title!r} are protected, and {who} "
+            f"may not edit them. In Google Sheets, Data > Protect sheets and ranges: add "
+            f"{who} to the editors of that protection (or protect only your own columns), "
+            f"then sync again.")

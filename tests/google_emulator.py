@@ -174,6 +174,8 @@ class Spreadsheet:
     created: str = ""
     modified: str = ""
     version: int = 1
+    # Protected ranges: (sheetId, r1, r2, c1, c2 (1-based, inclusive), editors).
+    protected: list[tuple[int, int, int, int, int, set[str]]] = field(default_factory=list)
 
     def sheet(self, title: str) -> Sheet | None:
         for s in self.sheets:
@@ -233,6 +235,7 @@ class Emulator:
         self.log: list[Logged] = []
         self.allow_sa_create = allow_service_account_create
         self.on_request = None  # a callable(method, path) run before each answer (tests)
+        self._caller_of = threading.local()  # who makes the request this thread answers
         self._server: ThreadingHTTPServer | None = None
 
     # -- set-up helpers for tests ------------------------------------------------------
@@ -273,6 +276,28 @@ class Emulator:
             book.shared.update(share or {})
             self.books[sid] = book
             return book
+
+    def protect(self, sid: str, title: str, editors=("owner@example.com",), rows=None,
+                cols=None) -> None:
+        """The owner protects a sheet (or rows/cols of it, 1-based inclusive pairs)."""
+        book = self.books[sid]
+        sheet = book.sheet(title)
+        r1, r2 = rows or (1, 10**9)
+        c1, c2 = cols or (1, 10**9)
+        book.protected.append((sheet.sheet_id, r1, r2, c1, c2, set(editors) | {book.owner}))
+
+    def _check_protection(self, book: Spreadsheet, sheet: Sheet, r1: int, r2: int, c1: int,
+                          c2: int, whole_only: bool = False) -> None:
+        """Refuse a non-editor's change to protected cells (whole_only: adding rows or
+        columns, which only a whole-sheet protection forbids)."""
+        who = getattr(self._caller_of, "who", "")
+        for sheet_id, pr1, pr2, pc1, pc2, editors in book.protected:
+            if whole_only and (pr1, pr2, pc1, pc2) != (1, 10**9, 1, 10**9):
+                continue
+            if sheet_id == sheet.sheet_id and who not in editors and r1 <= pr2 and \
+                    pr1 <= r2 and c1 <= pc2 and pc1 <= c2:
+                raise bad("You are trying to edit a protected cell or object. Please contact "
+                          "the spreadsheet owner to remove protection if you need to edit.")
 
     def values(self, sid: str, title: str) -> list[list]:
         """A tab's grid as plain values (dates as serial numbers), trailing blanks cut."""
@@ -386,6 +411,7 @@ class Emulator:
         if path == "/token" and method == "POST":
             return "", 200, self._token(raw, h.headers.get("Authorization", ""))
         who = self._caller(h)
+        self._caller_of.who = who
         m = re.fullmatch(r"/v1/projects/-/serviceAccounts/([^/]+)/allowedLocations", path)
         if m and method == "GET":
             return who, 200, {"encodedLocations": "0x0", "locations": []}
@@ -668,6 +694,8 @@ class Emulator:
                           f"row [{rng.r1 + height - 1}]")
             raise bad(f"Range ({rng.a1()}) exceeds grid limits. Max rows: {sheet.rows}, "
                       f"max columns: {sheet.cols}")
+        self._check_protection(book, sheet, rng.r1, rng.r1 + height - 1, rng.c1,
+                               rng.c1 + width - 1)
         for i, row in enumerate(values):
             for j, v in enumerate(row):
                 self._set(sheet, rng.r1 + i, rng.c1 + j, v, option)
@@ -695,6 +723,7 @@ class Emulator:
     def _clear(self, book: Spreadsheet, ref: str) -> str:
         rng = self._range(book, ref)
         sheet = rng.sheet
+        self._check_protection(book, sheet, rng.r1, rng.r2, rng.c1, rng.c2)
         for key in [k for k in sheet.cells if rng.r1 <= k[0] <= rng.r2
                     and rng.c1 <= k[1] <= rng.c2]:
             sheet.cells.pop(key)
@@ -864,6 +893,7 @@ class Emulator:
 
     def _req_appendDimension(self, book: Spreadsheet, arg: dict) -> None:
         sheet = book.by_id(arg["sheetId"])
+        self._check_protection(book, sheet, 1, 10**9, 1, 10**9, whole_only=True)
         if arg["dimension"] == "ROWS":
             sheet.rows += arg["length"]
         else:
@@ -919,6 +949,7 @@ class Emulator:
 
     def _req_repeatCell(self, book: Spreadsheet, arg: dict) -> None:
         sheet, r1, r2, c1, c2 = self._grid(book, arg["range"])
+        self._check_protection(book, sheet, r1, r2, c1, c2)
         cell = arg.get("cell", {}).get("userEnteredFormat", {})
         if "numberFormat" in cell:
             for r in range(r1, r2 + 1):

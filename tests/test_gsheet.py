@@ -482,3 +482,24 @@ def test_a_sync_that_only_changes_values_is_one_write_call(google):
     assert calls(google, since) == ["spreadsheets.get", "values:batchGet", "values:batchGet",
                                     "values:batchUpdate"]
     assert not any("12345" in row for row in grid(google, url, "Issues"))
+
+
+def test_protected_owner_columns_are_fine_a_protected_sheet_is_explained(google):
+    url = upload(google, sample_tabs(60))
+    key = gsheet.sheet_key(url)
+    google.protect(key, "Contacts", cols=(1, 12))  # the owner's own columns, A to L
+    first = run_cli("sync", url, "--as-of", AS_OF.isoformat())
+    assert first.exit_code == 0, first.output
+
+    other = upload(google, sample_tabs(60), title="Locked shop")
+    google.protect(gsheet.sheet_key(other), "Contacts")  # the whole tab
+    result = run_cli("sync", other, "--as-of", AS_OF.isoformat())
+    assert result.exit_code == 3
+    assert result.output.strip() == (
+        f"crmsheets: Cells crmsheets writes in the Google Sheet 'Locked shop' are protected, "
+        f"and {google.email} may not edit them. In Google Sheets, Data > Protect sheets and "
+        f"ranges: add {google.email} to the editors of that protection (or protect only your "
+        f"own columns), then sync again.")
+    # Refused whole: the structure call failed, so no tab was added and nothing written.
+    assert [s.title for s in google.books[gsheet.sheet_key(other)].sheets] == [
+        "Contacts", "Orders", "Interactions", "Settings"]

@@ -38,6 +38,7 @@ from ..errors import (
     GoogleAuthFailed,
     PartlyWritten,
     SheetNotAvailable,
+    SheetProtected,
     SheetTooBig,
 )
 from ..model import Book, Cell, Tab, TabWrite, WritePlan, col_letter
@@ -125,6 +126,8 @@ class GoogleSheet:
                     "these credentials: enable it in the Google Cloud console (APIs & "
                     "Services > Library > Google Sheets API), wait a minute, and run "
                     "again.") from None
+            if "protected cell" in text:
+                raise SheetProtected(self.title, self.found.who) from None
             if status in (403, 404) and "storageQuotaExceeded" not in text:
                 raise SheetNotAvailable(self.location, self.found.who, status) from None
             if status == 401:
