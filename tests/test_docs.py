@@ -25,3 +25,10 @@ def test_every_exit_code_is_in_the_readme():
     for code in (errors.EXIT_OK, errors.EXIT_FOUND_PROBLEMS, errors.EXIT_USAGE,
                  errors.EXIT_STOPPED, errors.EXIT_TRY_LATER):
         assert f"| {code} |" in README
+
+
+def test_every_command_is_in_the_readme():
+    from crmsheets.cli import main
+
+    missing = [name for name in main.commands if f"crmsheets {name}" not in README]
+    assert not missing, f"commands missing from README.md: {missing}"
