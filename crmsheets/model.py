@@ -145,6 +145,10 @@ class WritePlan:
     columns: list[ColumnWrite] = field(default_factory=list)
     tabs: list[TabWrite] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # owner-approved changes, in words
+    # Tab -> the columns (1-based) that tell its rows apart (Contacts: name, email, CRM
+    # ID): a backend that checks for edits made during the sync checks these and the
+    # columns it writes, so a changing formula elsewhere does not stop the sync.
+    keys: dict[str, list[int]] = field(default_factory=dict)
 
     @property
     def empty(self) -> bool:

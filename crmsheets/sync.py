@@ -317,6 +317,13 @@ def plan(ctx: Context) -> WritePlan:
                                            False, cells, owner=True))
         out.notes.extend(ctx.merged.lines if ctx.merged else [])
         out.notes.extend(ctx.forms.lines if ctx.forms else [])
+    contacts = ctx.mapped.get(CONTACTS.name)
+    if contacts is not None and any(c.tab == contacts.tab.name for c in out.columns):
+        keys = [contacts.columns[f] for f in ("name", "first_name", "last_name", "company",
+                                               "email") if f in contacts.columns]
+        if CRM_ID in contacts.owned:
+            keys.append(contacts.owned[CRM_ID])
+        out.keys[contacts.tab.name] = sorted(keys)
     for tw in ctx.owned_tabs:
         existing = ctx.book.tab(tw.name)
         if not same_content(existing, tw.header, tw.rows):

@@ -503,3 +503,27 @@ def test_protected_owner_columns_are_fine_a_protected_sheet_is_explained(google)
     # Refused whole: the structure call failed, so no tab was added and nothing written.
     assert [s.title for s in google.books[gsheet.sheet_key(other)].sheets] == [
         "Contacts", "Orders", "Interactions", "Settings"]
+
+
+@pytest.mark.parametrize("column, changes_rows", [(12, False), (2, True)])
+def test_edits_during_a_sync_stop_it_only_where_they_matter(google, column, changes_rows):
+    """Column L (Notes) changing during the sync, like a =NOW() formula would, does not
+    stop it; an email changing (the rows crmsheets writes to are told apart by name,
+    email and CRM ID) does."""
+    url = upload(google, sample_tabs(60))
+    key = gsheet.sheet_key(url)
+    seen = {"n": 0}
+
+    def owner_types(method, path):
+        if path.endswith("values:batchGet"):
+            seen["n"] += 1
+            if seen["n"] == 2:  # as the check before writing begins
+                google.edit(key, "Contacts", 5, column, "typed while syncing")
+
+    google.on_request = owner_types
+    result = run_cli("sync", url, "--as-of", AS_OF.isoformat())
+    google.on_request = None
+    assert result.exit_code == (75 if changes_rows else 0), result.output
+    assert google.values(key, "Contacts")[4][column - 1] == "typed while syncing"
+    if not changes_rows:
+        assert grid(google, url, "Contacts")[0][12] == "CRM ID"

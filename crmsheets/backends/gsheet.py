@@ -4,9 +4,10 @@ Read: one spreadsheets.get (tabs, grid sizes, merges) and one values:batchGet of
 tab (UNFORMATTED_VALUE, dates as serial numbers). A sync with nothing to change stops
 there. A sync that writes makes, in order:
 
-1. one values:batchGet of the tabs it is about to write, compared with what it read: an
-   owner's edit made since (in the browser, while the sync ran) stops the job with exit
-   code 75 and nothing written;
+1. one values:batchGet of what the write depends on (crmsheets' tabs to rewrite, whole;
+   on the owner's tabs, the columns written and the ones telling the rows apart),
+   compared with what it read: an edit made since (in the browser, while the sync ran)
+   stops the job with exit code 75 and nothing written;
 2. at most one spreadsheets:batchUpdate for structure (new tabs, more rows or columns,
    date formats and drop-downs for rows not written before, column widths); a sync that
    only changes values has none;
@@ -105,6 +106,7 @@ class GoogleSheet:
         self.title = self.location
         self._sheets: dict[str, dict] = {}
         self._digests: dict[str, str] = {}
+        self._columns: dict[str, tuple[int, list[int]]] = {}  # tab -> (rows, column hashes)
         self._tabs: dict[str, Tab] = {}
 
     @property
@@ -152,8 +154,11 @@ class GoogleSheet:
         tabs = {}
         for name, vr in zip(names, got.get("valueRanges", []), strict=True):
             values = vr.get("values", [])
-            self._digests[name] = _digest(values)
-            tabs[name] = self._tab(name, values)
+            tab = tabs[name] = self._tab(name, values)
+            if name in OWNED_TABS:  # rewritten whole: compared whole before writing
+                self._digests[name] = _digest(values)
+            else:  # the owner's: compared column by column (see _verify)
+                self._columns[name] = (len(tab.rows), [hash(col) for col in zip(*tab.rows, strict=True)])
         self._tabs = tabs
         return Book(self.location, tabs, names=names)
 
@@ -220,7 +225,7 @@ class GoogleSheet:
     def apply(self, plan: WritePlan) -> list[str]:
         structure, data, touched = self._requests(plan)
         self._check_limits(plan, data)
-        self._verify(touched)
+        self._verify(plan, touched)
         calls = 0
         if structure:
             try:
@@ -243,16 +248,49 @@ class GoogleSheet:
         return [f"written to the Google Sheet {self.title!r} in {calls} "
                 f"write call{'s' if calls != 1 else ''}"]
 
-    def _verify(self, names: list[str]) -> None:
-        """Re-read what is about to be written; stop if the owner changed it meanwhile."""
-        existing = [n for n in names if n in self._digests]
-        if not existing:
+    def _verify(self, plan: WritePlan, names: list[str]) -> None:
+        """Re-read what the write depends on; stop if anyone changed it meanwhile.
+
+        crmsheets' own tabs are compared whole (their owner-input columns must not be
+        lost). On the owner's tabs, the columns written and the columns that tell the
+        rows apart (plan.keys) are compared: a formula such as =NOW() elsewhere in the
+        tab may change between two reads without stopping the sync, while a sorted,
+        inserted or edited row does stop it.
+        """
+        ranges, checks = [], []
+        for name in names:
+            if name in self._digests:
+                ranges.append(a1_title(name))
+                checks.append((name, 0))
+            elif name in self._columns:
+                cols = {cw.col for cw in plan.columns if cw.tab == name} | set(
+                    plan.keys.get(name, []))
+                grid = self._sheets[name]["properties"].get("gridProperties", {})
+                for col in sorted(c for c in cols if c <= grid.get("columnCount", 0)):
+                    letter = col_letter(col)
+                    ranges.append(f"{a1_title(name)}!{letter}:{letter}")
+                    checks.append((name, col))
+        if not ranges:
             return
-        got = self._call(self.http.values_batch_get, self.key,
-                         [a1_title(n) for n in existing], params=dict(_VALUES))
-        for name, vr in zip(existing, got.get("valueRanges", []), strict=True):
-            if _digest(vr.get("values", [])) != self._digests[name]:
+        got = self._call(self.http.values_batch_get, self.key, ranges, params=dict(_VALUES))
+        for (name, col), vr in zip(checks, got.get("valueRanges", []), strict=True):
+            values = vr.get("values", [])
+            if col == 0:
+                same = _digest(values) == self._digests[name]
+            else:  # one column, row by row: [value] or [] for an empty cell
+                same = self._same_column(name, col, [r[0] if r else "" for r in values])
+            if not same:
                 raise BookChanged(self.location)
+
+    def _same_column(self, name: str, col: int, now: list) -> bool:
+        height, hashes = self._columns[name]
+        cells = ["" if type(v) is str and v in ERRORS else v for v in now]
+        if any(v != "" for v in cells[height:]):
+            return False  # a row was added below (or the rows moved down)
+        cells = cells[:height] + [""] * (height - len(cells))
+        if col > len(hashes):
+            return all(v == "" for v in cells)  # a new column: still empty
+        return hash(tuple(cells)) == hashes[col - 1]
 
     def _requests(self, plan: WritePlan) -> tuple[list[dict], list[dict], list[str]]:
         structure: list[dict] = []

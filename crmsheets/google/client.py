@@ -43,7 +43,9 @@ class Policy:
     connect_timeout: float = 10.0
     read_timeout: float = 120.0
     attempts: int = 6
-    deadline: float = 300.0  # seconds for the whole job's calls, back-off included
+    # Seconds the job may spend waiting for Google (calls and back-off pauses, summed; the
+    # job's own work between calls does not count).
+    deadline: float = 300.0
     backoff: float = 1.0  # first back-off ceiling; doubles each try
     backoff_cap: float = 32.0
 
@@ -134,12 +136,17 @@ def _what(method: str, url: str) -> str:
     return path
 
 
+class _Retry(Exception):
+    def __init__(self, why: str):
+        self.why = why
+
+
 class HTTPClient(gspread.HTTPClient):
     """gspread's client with crmsheets' timeouts, retries, deadline and meter."""
 
     policy: Policy
     meter: Meter
-    started: float
+    waited: float  # seconds spent in calls and pauses so far
 
     def request(self, method, endpoint, params=None, data=None, json=None, files=None,
                 headers=None):
@@ -149,49 +156,61 @@ class HTTPClient(gspread.HTTPClient):
         attempt = 0
         while True:
             attempt += 1
-            left = policy.deadline - (time.monotonic() - self.started)
+            left = policy.deadline - self.waited
             if left <= 0:
                 raise GoogleUnavailable(f"no answer within the {policy.deadline:.0f} s "
                                         f"deadline")
             began = time.monotonic()
             try:
-                response = self.session.request(
-                    method=method, url=endpoint, json=json, params=params, data=data,
-                    files=files, headers=headers,
-                    timeout=(min(policy.connect_timeout, left), min(policy.read_timeout, left)))
-            except auth_exceptions.RefreshError as exc:
-                raise GoogleAuthFailed.refresh(exc) from None
-            except auth_exceptions.TransportError:
-                why, retry = "could not reach Google to get an access token", True
-            except requests.ConnectionError as exc:
-                sent = not isinstance(exc, requests.ConnectTimeout) and "refused" not in str(exc)
-                why = "could not connect to Google"
-                retry = repeatable or not sent
-            except requests.Timeout:
-                why = f"no answer within {policy.read_timeout:.0f} s"
-                retry = repeatable
-            else:
-                self.meter.calls.append(Call(
-                    method.upper(), _what(method, endpoint), response.status_code,
-                    len(response.request.body or b""), len(response.content),
-                    time.monotonic() - began))
-                if response.ok:
-                    return response
-                status = response.status_code
-                if status not in RETRY_STATUS:
-                    raise gspread.exceptions.APIError(response)
-                if not (repeatable or status == 429):
-                    raise GoogleUnavailable(f"HTTP {status}", maybe_written=True)
-                why = (f"Google's quota is used up (HTTP 429, {attempt} tries)" if status == 429
-                       else f"HTTP {status} from Google ({attempt} tries)")
-                retry = True
-            if not retry:
-                raise GoogleUnavailable(why, maybe_written=method.upper() != "GET")
+                return self._once(method, endpoint, params, data, json, files, headers,
+                                  left, attempt, repeatable)
+            except _Retry as retry:
+                why = retry.why
+            finally:
+                self.waited += time.monotonic() - began
             pause = random.uniform(0, min(policy.backoff_cap, policy.backoff * 2 ** (attempt - 1)))
-            elapsed = time.monotonic() - self.started
-            if attempt >= policy.attempts or elapsed + pause >= policy.deadline:
+            if attempt >= policy.attempts or self.waited + pause >= policy.deadline:
                 raise GoogleUnavailable(why, quota="429" in why)
             time.sleep(pause)
+            self.waited += pause
+
+    def _once(self, method, endpoint, params, data, json, files, headers, left: float,
+              attempt: int, repeatable: bool):
+        """One try: the response, or _Retry(why) when another try may help."""
+        policy = self.policy
+        began = time.monotonic()
+        try:
+            response = self.session.request(
+                method=method, url=endpoint, json=json, params=params, data=data,
+                files=files, headers=headers,
+                timeout=(min(policy.connect_timeout, left), min(policy.read_timeout, left)))
+        except auth_exceptions.RefreshError as exc:
+            raise GoogleAuthFailed.refresh(exc) from None
+        except auth_exceptions.TransportError:
+            raise _Retry("could not reach Google to get an access token") from None
+        except requests.ConnectionError as exc:
+            sent = not isinstance(exc, requests.ConnectTimeout) and "refused" not in str(exc)
+            if repeatable or not sent:
+                raise _Retry("could not connect to Google") from None
+            raise GoogleUnavailable("the connection broke", maybe_written=True) from None
+        except requests.Timeout:
+            why = f"no answer within {policy.read_timeout:.0f} s"
+            if repeatable:
+                raise _Retry(why) from None
+            raise GoogleUnavailable(why, maybe_written=True) from None
+        self.meter.calls.append(Call(
+            method.upper(), _what(method, endpoint), response.status_code,
+            len(response.request.body or b""), len(response.content),
+            time.monotonic() - began))
+        if response.ok:
+            return response
+        status = response.status_code
+        if status not in RETRY_STATUS:
+            raise gspread.exceptions.APIError(response)
+        if not (repeatable or status == 429):
+            raise GoogleUnavailable(f"HTTP {status}", maybe_written=True)
+        raise _Retry(f"Google's quota is used up (HTTP 429, {attempt} tries)" if status == 429
+                     else f"HTTP {status} from Google ({attempt} tries)")
 
 
 def client(credentials, policy: Policy | None = None, endpoint: str | None = None
@@ -206,5 +225,5 @@ def client(credentials, policy: Policy | None = None, endpoint: str | None = Non
     http = HTTPClient(credentials, authed)
     http.policy = policy
     http.meter = Meter()
-    http.started = time.monotonic()
+    http.waited = 0.0
     return http
