@@ -28,10 +28,9 @@ from . import normalize
 from .codes import message
 from .model import Book, Cell, Issue, Tab
 from .normalize import text_of
-from .schema import CONTACT_FIELDS, Mapped, header_key
+from .schema import CONTACT_FIELDS, FORM_TAB, Mapped, header_key
 
 SEEN = "form response: "  # the state tab's key prefix
-_TAB = re.compile(r"form[ _-]*responses?([ _-]*\d+)?", re.I)
 
 # Question words -> the Contacts field they fill (checked in order, on the header's words:
 # "I agree to receive offers by email" is consent, not an email address).
@@ -55,7 +54,7 @@ _NO_WORDS = re.compile(r"\b(no|not|don'?t|do not|never|unsubscribe|rather not)\b
 
 def is_responses_tab(tab: Tab) -> bool:
     """A form's responses: named so ("Form Responses 1"), first header "Timestamp"."""
-    if not _TAB.fullmatch(tab.name.strip()) or not tab.rows:
+    if not FORM_TAB.fullmatch(tab.name.strip()) or not tab.rows:
         return False
     return header_key(text_of(tab.rows[0][0] if tab.rows[0] else "")) == "timestamp"
 
@@ -106,7 +105,7 @@ def ingest(book: Book, contacts: Mapped, already: set[str]) -> Ingested:
     """Read every new response of every responses tab into the in-memory Contacts tab."""
     out = Ingested()
     # Only tabs named like a form's are read: the owner's other tabs cost nothing.
-    tabs = [t for n in book.names if _TAB.fullmatch(n.strip())
+    tabs = [t for n in book.names if FORM_TAB.fullmatch(n.strip())
             and (t := book.tab(n)) is not None and is_responses_tab(t)]
     if not tabs:
         return out

@@ -131,6 +131,19 @@ OWNED_TABS = (ISSUES_TAB, LOYALTY_TAB, FOLLOW_UPS_TAB, DONE_TAB, STATE_TAB, DUPL
               MERGED_TAB)
 
 
+# A Google Form's responses tab ("Form Responses 1"); see forms.py.
+FORM_TAB = re.compile(r"form[ _-]*responses?([ _-]*\d+)?", re.I)
+_KNOWN_TABS = {header_key(a) for kind in (CONTACTS, ORDERS, INTERACTIONS)
+               for a in kind.aliases} | {header_key(a) for a in SETTINGS_TAB}
+
+
+def may_be_read(name: str) -> bool:
+    """Could a sync read this tab without Settings naming it? (A backend that must fetch
+    tabs ahead fetches these, and any other only when asked.)"""
+    return (name in OWNED_TABS or header_key(name) in _KNOWN_TABS
+            or bool(FORM_TAB.fullmatch(name.strip())))
+
+
 def find_tab(book: Book, kind: TabKind, configured: str = "") -> Tab | None:
     """The tab for `kind`: the name given in Settings, else the first alias found."""
     by_key = {header_key(name): name for name in book.names}

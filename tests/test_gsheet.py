@@ -527,3 +527,21 @@ def test_edits_during_a_sync_stop_it_only_where_they_matter(google, column, chan
     assert google.values(key, "Contacts")[4][column - 1] == "typed while syncing"
     if not changes_rows:
         assert grid(google, url, "Contacts")[0][12] == "CRM ID"
+
+
+def test_the_owner_s_other_tabs_are_not_downloaded(google):
+    tabs = sample_tabs(60)
+    tabs["Inventory"] = [["SKU", "Stock"]] + [[f"T-{i}", i] for i in range(500)]
+    tabs["Kunden"] = tabs.pop("Contacts")  # named in Settings, not by a known alias
+    tabs["Settings"].append(["Contacts tab", "Kunden"])
+    url = upload(google, tabs)
+    since = len(google.log)
+    result = run_cli("sync", url, "--as-of", AS_OF.isoformat())
+    assert result.exit_code == 0, result.output
+    asked = [r for e in google.log[since:] if e.path.endswith("values:batchGet")
+             for r in e.query.get("ranges", [])]
+    assert not any("Inventory" in r for r in asked)
+    assert "'Kunden'" in asked  # fetched when Settings named it: one more call
+    assert calls(google, since)[:3] == ["spreadsheets.get", "values:batchGet",
+                                        "values:batchGet"]
+    assert grid(google, url, "Kunden")[0][12] == "CRM ID"

@@ -1,7 +1,8 @@
 """A Google Sheet, read and written in a fixed number of API calls.
 
 Read: one spreadsheets.get (tabs, grid sizes, merges) and one values:batchGet of every
-tab (UNFORMATTED_VALUE, dates as serial numbers). A sync with nothing to change stops
+tab a sync may use (UNFORMATTED_VALUE, dates as serial numbers); the owner's other tabs
+are not downloaded, and a tab only Settings names is fetched when asked (one more call). A sync with nothing to change stops
 there. A sync that writes makes, in order:
 
 1. one values:batchGet of what the write depends on (crmsheets' tabs to rewrite, whole;
@@ -44,7 +45,7 @@ from ..errors import (
 )
 from ..model import Book, Cell, Tab, TabWrite, WritePlan, col_letter
 from ..normalize import to_serial
-from ..schema import OWNED_TABS
+from ..schema import OWNED_TABS, may_be_read
 
 MAX_CELLS = 10_000_000  # Google's limit per spreadsheet
 MAX_CELL_CHARS = 50_000  # Google's limit per cell
@@ -149,18 +150,29 @@ class GoogleSheet:
                   if s["properties"].get("sheetType", "GRID") == "GRID"]
         self._sheets = {s["properties"]["title"]: s for s in sheets}
         names = list(self._sheets)
+        # The tabs a sync may read, in one call; any other tab (the owner's inventory,
+        # notes...) only if Settings names it, with one more call.
+        ahead = [n for n in names if may_be_read(n)]
+        self._tabs = {}
         got = self._call(self.http.values_batch_get, self.key,
-                         [a1_title(n) for n in names], params=dict(_VALUES))
-        tabs = {}
-        for name, vr in zip(names, got.get("valueRanges", []), strict=True):
-            values = vr.get("values", [])
-            tab = tabs[name] = self._tab(name, values)
-            if name in OWNED_TABS:  # rewritten whole: compared whole before writing
-                self._digests[name] = _digest(values)
-            else:  # the owner's: compared column by column (see _verify)
-                self._columns[name] = (len(tab.rows), [hash(col) for col in zip(*tab.rows, strict=True)])
-        self._tabs = tabs
-        return Book(self.location, tabs, names=names)
+                         [a1_title(n) for n in ahead], params=dict(_VALUES)) if ahead else {}
+        for name, vr in zip(ahead, got.get("valueRanges", []), strict=True):
+            self._keep(name, vr.get("values", []))
+        return Book(self.location, dict(self._tabs), names=names, load=self._late)
+
+    def _late(self, name: str) -> Tab:
+        got = self._call(self.http.values_batch_get, self.key, [a1_title(name)],
+                         params=dict(_VALUES))
+        return self._keep(name, got.get("valueRanges", [{}])[0].get("values", []))
+
+    def _keep(self, name: str, values: list[list]) -> Tab:
+        tab = self._tabs[name] = self._tab(name, values)
+        if name in OWNED_TABS:  # rewritten whole: compared whole before writing
+            self._digests[name] = _digest(values)
+        else:  # the owner's: compared column by column (see _verify)
+            self._columns[name] = (len(tab.rows),
+                                   [hash(col) for col in zip(*tab.rows, strict=True)])
+        return tab
 
     def _tab(self, name: str, values: list[list]) -> Tab:
         sheet = self._sheets[name]
