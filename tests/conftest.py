@@ -147,7 +147,8 @@ def google(tmp_path, monkeypatch, service_key):
     info, public = service_key
     key_file = tmp_path / "service-account.json"
     key_file.write_text(json.dumps(info))
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))  # no real gspread files
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))  # no real gspread files
+    monkeypatch.setenv("APPDATA", str(tmp_path / "home" / ".config"))  # the same on Windows
     monkeypatch.delenv("GOOGLE_APPLICATION_CREDENTIALS", raising=False)
     monkeypatch.setenv("CRMSHEETS_CREDENTIALS", str(key_file))
     with Emulator() as emu:

@@ -320,7 +320,7 @@ def test_the_owner_s_own_google_account_via_a_saved_sign_in(google, tmp_path, mo
     monkeypatch.delenv("CRMSHEETS_CREDENTIALS")
     refresh = google.add_user("owner@example.com", "client-123.apps.googleusercontent.com",
                               "client-secret-xyz")
-    folder = tmp_path / "config" / "gspread"
+    folder = tmp_path / "home" / ".config" / "gspread"
     folder.mkdir(parents=True)
     (folder / "authorized_user.json").write_text(json.dumps({
         "type": "authorized_user", "client_id": "client-123.apps.googleusercontent.com",
@@ -372,7 +372,7 @@ def test_a_service_account_cannot_create_a_sheet_and_is_told_what_to_do(google):
 def test_your_own_account_can_create_one(google, tmp_path, monkeypatch):
     monkeypatch.delenv("CRMSHEETS_CREDENTIALS")
     refresh = google.add_user("owner@example.com", "client-9", "secret-9")
-    folder = tmp_path / "config" / "gspread"
+    folder = tmp_path / "home" / ".config" / "gspread"
     folder.mkdir(parents=True)
     (folder / "authorized_user.json").write_text(json.dumps({
         "type": "authorized_user", "client_id": "client-9", "client_secret": "secret-9",
@@ -395,7 +395,7 @@ def test_auth_signs_the_owner_in_through_the_browser_once(google, tmp_path, monk
 
     monkeypatch.delenv("CRMSHEETS_CREDENTIALS")
     google.clients["client-42.apps.googleusercontent.com"] = "secret-42"
-    folder = tmp_path / "config" / "gspread"
+    folder = tmp_path / "home" / ".config" / "gspread"
     folder.mkdir(parents=True)
     (folder / "credentials.json").write_text(json.dumps({"installed": {
         "client_id": "client-42.apps.googleusercontent.com", "client_secret": "secret-42",

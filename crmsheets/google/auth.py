@@ -24,9 +24,10 @@ ENV_VARS = ("CRMSHEETS_CREDENTIALS", "GOOGLE_APPLICATION_CREDENTIALS")
 
 
 def config_dir() -> Path:
+    """gspread's own folder, found as gspread finds it (so one set-up serves both)."""
     if os.name == "nt" and os.environ.get("APPDATA"):
         return Path(os.environ["APPDATA"]) / "gspread"
-    return Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config") / "gspread"
+    return Path.home() / ".config" / "gspread"
 
 
 def default_files() -> dict[str, Path]:
