@@ -69,8 +69,8 @@ def main() -> None:
 
     Checks every row, gives each contact a stable CRM ID, scores loyalty, finds
     duplicate contacts and follow-ups, and writes them into tabs of its own, without
-    touching any cell of yours (a merge you approved is the one exception, and it
-    can be undone).
+    touching any cell of yours (the exceptions: a merge you approved, which can be
+    undone, and contacts added from a Google Form's responses tab).
 
     \b
     Start here:
@@ -80,6 +80,7 @@ def main() -> None:
       crmsheets tasks shop.xlsx           what to do today
       crmsheets dedupe shop.xlsx          contacts that look like one person
       crmsheets unmerge shop.xlsx M1      undo a merge
+      crmsheets auth SHEET-URL            set up a Google Sheet (then sync SHEET-URL)
     """
 
 
