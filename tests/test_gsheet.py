@@ -76,7 +76,7 @@ def calls(google, since: int = 0) -> list[str]:
 
 # ---- the contract: the same result as the reference backend -----------------------------
 
-@pytest.mark.parametrize("name", BOOKS)
+@pytest.mark.parametrize("name", [*BOOKS, "merged_header_cells.xlsx", "headers_only.xlsx"])
 def test_google_sheet_and_memory_backends_agree(name, google):
     tabs, merges = excel_tabs(name)
     url = upload(google, tabs, merges)
@@ -99,6 +99,21 @@ def test_google_sheet_and_memory_backends_agree(name, google):
     since = len(google.log)
     assert sync(GoogleSheet(url), AS_OF).plan.empty
     assert calls(google, since) == ["spreadsheets.get", "values:batchGet"]
+
+
+@pytest.mark.parametrize("name", ["empty_book.xlsx", "missing_contacts_tab.xlsx",
+                                  "missing_name_column.xlsx"])
+def test_bad_books_stop_with_the_same_message_on_google(name, google):
+    from crmsheets.errors import CrmError
+
+    tabs, _ = excel_tabs(name)
+    url = upload(google, tabs)
+    with pytest.raises(CrmError) as on_google:
+        sync(GoogleSheet(url), AS_OF)
+    with pytest.raises(CrmError) as in_memory:
+        sync(MemoryBook(ExcelBook(FIXTURES / name).read()), AS_OF)
+    assert str(on_google.value) == str(in_memory.value)
+    assert not [c for c in calls(google) if "Update" in c]
 
 
 def test_a_sync_makes_the_same_few_calls_whatever_the_size(google):
