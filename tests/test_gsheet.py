@@ -560,3 +560,14 @@ def test_the_owner_s_other_tabs_are_not_downloaded(google):
     assert calls(google, since)[:3] == ["spreadsheets.get", "values:batchGet",
                                         "values:batchGet"]
     assert grid(google, url, "Kunden")[0][12] == "CRM ID"
+
+
+def test_tab_names_with_quotes_and_emoji(google):
+    tabs = sample_tabs(60)
+    tabs["Bob's 🌵 customers"] = tabs.pop("Contacts")
+    tabs["Settings"].append(["Contacts tab", "Bob's 🌵 customers"])
+    url = upload(google, tabs)
+    first = run_cli("sync", url, "--as-of", AS_OF.isoformat())
+    assert first.exit_code == 0, first.output
+    assert grid(google, url, "Bob's 🌵 customers")[0][12] == "CRM ID"
+    assert sync(GoogleSheet(url), AS_OF).plan.empty
