@@ -75,6 +75,12 @@ def test_responses_become_contacts_on_a_google_sheet(google):
     assert nora["Name"] == "Nora New" and nora["Phone"] == "07700 900123"
     assert nora["Marketing opt-in"] == "yes" and nora["CRM ID"].startswith("C")
     assert nora["Customer since"] == 45797  # 2025-05-20, a date cell
+    contacts_sheet = google.books[key].sheet("Contacts")
+    header = google.values(key, "Contacts")[0]
+    nora_row = next(i for i, r in enumerate(google.values(key, "Contacts"), 1)
+                    if "Nora New" in r)
+    since = contacts_sheet.formats[(nora_row, header.index("Customer since") + 1)]
+    assert since["type"] == "DATE"
     charlie = contacts["charlie.hill@icloud.com"]
     assert charlie["Name"] == "Charlie Hill"  # the owner's spelling stays
     assert charlie["Phone"] == "07700 900456"  # was empty: filled

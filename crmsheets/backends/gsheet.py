@@ -388,10 +388,11 @@ class GoogleSheet:
                 first.append({"range": f"{a1_title(cw.tab)}!{letter}{r1}:{letter}{r2}",
                              "values": [[_cell(cells[r])] for r in range(r1, r2 + 1)]})
             # A date going where there was none gets the date format (a cell that held a
-            # date already has it).
+            # date already has it). The owner's cells (merges, form responses) always do:
+            # the pipeline has already put the new values into the tab as read.
             tab = self._tabs.get(cw.tab)
             dated = [r for r, v in cells.items() if isinstance(v, dt.date)
-                     and (tab is None or tab.cell(r, cw.col) == "")]
+                     and (cw.owner or tab is None or tab.cell(r, cw.col) == "")]
             for r1, r2 in _runs(sorted(dated)):
                 date_format(cw.tab, r1, r2, cw.col, cw.col)
         self._grids_after = grids
