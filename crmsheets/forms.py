@@ -49,6 +49,7 @@ _HINTS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("country", ("country",)),
     ("address", ("address", "street")),
 )
+_DATE_FIELDS = {f.name for f in CONTACT_FIELDS if f.kind == "date"}
 _NO_WORDS = re.compile(r"\b(no|not|don'?t|do not|never|unsubscribe|rather not)\b", re.I)
 
 
@@ -167,6 +168,9 @@ def ingest(book: Book, contacts: Mapped, already: set[str]) -> Ingested:
                     continue
                 if f == "opt_in":
                     value = consent(value)
+                elif f in _DATE_FIELDS:  # a Forms date answer: a serial number or text
+                    parsed = normalize.date(value, None)
+                    value = parsed.date if parsed.ok else value
                 if f not in cols:
                     no_column.add(header[i])
                     continue

@@ -16,14 +16,14 @@ from crmsheets.sync import sync
 
 FORM = "Form Responses 1"
 QUESTIONS = ["Timestamp", "Email Address", "What's your name?", "Phone number",
-             "Would you like our newsletter?", "Favourite tea"]
+             "Would you like our newsletter?", "Favourite tea", "Date of birth"]
 
 
 def responses(stamp) -> list[list]:
     return [
         QUESTIONS,
         [stamp(2025, 5, 20, 10, 0), "Nora.New@Example.com", "Nora New", "07700 900123",
-         "Yes, please", "Assam"],
+         "Yes, please", "Assam", stamp(1990, 3, 4)],
         # Charlie Hill is a contact with no phone: the form fills it, nothing else changes.
         [stamp(2025, 5, 21, 9, 30), "CHARLIE.HILL@icloud.com", "Charles Hill",
          "07700 900456", "", "Earl Grey"],
@@ -79,8 +79,9 @@ def test_responses_become_contacts_on_a_google_sheet(google):
     header = google.values(key, "Contacts")[0]
     nora_row = next(i for i, r in enumerate(google.values(key, "Contacts"), 1)
                     if "Nora New" in r)
-    since = contacts_sheet.formats[(nora_row, header.index("Customer since") + 1)]
-    assert since["type"] == "DATE"
+    for column in ("Customer since", "Birthday"):
+        assert contacts_sheet.formats[(nora_row, header.index(column) + 1)]["type"] == "DATE"
+    assert nora["Birthday"] == 32936  # 1990-03-04
     charlie = contacts["charlie.hill@icloud.com"]
     assert charlie["Name"] == "Charlie Hill"  # the owner's spelling stays
     assert charlie["Phone"] == "07700 900456"  # was empty: filled
@@ -133,6 +134,7 @@ def test_responses_in_an_excel_book(tmp_path):
     nora = contacts["nora.new@example.com"]
     assert nora["Phone"] == "07700 900123" and nora["Marketing opt-in"] == "yes"
     assert nora["Customer since"] == dt.datetime(2025, 5, 20)
+    assert nora["Birthday"] == dt.datetime(1990, 3, 4)
     hacker_row = next(r for r in wb["Contacts"].iter_rows() if r[1].value == "hacker@example.com")
     assert hacker_row[0].data_type == "s"  # text, not a formula
     assert contacts["charlie.hill@icloud.com"]["Phone"] == "07700 900456"
