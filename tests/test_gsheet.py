@@ -355,6 +355,8 @@ def test_urls_and_ids(google):
     assert gsheet.sheet_key("https://docs.google.com/spreadsheets/d/1AbC_dEf-123456/edit#gid=0") \
         == "1AbC_dEf-123456"
     assert gsheet.sheet_key("gsheet:1AbC_dEf-123456") == "1AbC_dEf-123456"
+    assert gsheet.sheet_key("https://docs.google.com/spreadsheets/u/1/d/1AbC_dEf-123456/edit"
+                            "?usp=sharing") == "1AbC_dEf-123456"  # a second signed-in account
     result = run_cli("check", "https://example.com/not-a-sheet")
     assert result.exit_code == 3 and "is not a Google Sheet address" in result.output
 

@@ -55,7 +55,8 @@ ERRORS = {"#N/A", "#REF!", "#VALUE!", "#DIV/0!", "#NAME?", "#NUM!", "#NULL!", "#
           "#SPILL!", "#CALC!"}
 SPREADSHEETS = "https://sheets.googleapis.com/v4/spreadsheets"
 DATE_FORMAT = {"type": "DATE", "pattern": "yyyy-mm-dd"}
-_ID = re.compile(r"^(?:gsheet:|https://docs\.google\.com/spreadsheets/d/)([A-Za-z0-9_-]{10,})")
+_ID = re.compile(r"^(?:gsheet:|https://docs\.google\.com/spreadsheets/(?:u/\d+/)?d/)"
+                 r"([A-Za-z0-9_-]{10,})")
 _VALUES = {"valueRenderOption": "UNFORMATTED_VALUE", "dateTimeRenderOption": "SERIAL_NUMBER",
            "majorDimension": "ROWS"}
 
