@@ -8,7 +8,9 @@ each sync, every response not seen before is read once:
   the last one, with the answers whose questions match a Contacts column;
 - a person already there only gets their empty cells filled: nothing the owner typed
   is changed;
-- a consent question ("I agree to receive news", "Newsletter?") fills the opt-in column;
+- a consent question ("I agree to receive news", "Newsletter?") fills the opt-in column,
+  and a "no" there is honoured even where the contact said yes before (the least
+  permissive consent wins, as on a merge; a "yes" never reverses a "no");
 - a response without a usable email address becomes an Issue, and is read again on the
   next sync (after the owner corrected it).
 
@@ -122,6 +124,7 @@ def ingest(book: Book, contacts: Mapped, already: set[str]) -> Ingested:
                 by_email.setdefault(e.normal, rec.row)
     last = max([contacts.header_row] + [r.row for r in contacts.records])
     added = filled = 0
+    opted_out: list[str] = []
     no_column: set[str] = set()
 
     def put(row: int, fieldname: str, value: Cell, only_empty: bool) -> bool:
@@ -195,6 +198,13 @@ def ingest(book: Book, contacts: Mapped, already: set[str]) -> Ingested:
             else:
                 filled += sum(put(target, f, v, only_empty=True) for f, v in values.items()
                               if f != "email")
+                # An opt-out is honoured even over a "yes" (the least permissive consent
+                # wins, as on a merge); a "yes" never reverses a "no".
+                col = cols.get("opt_in")
+                if values.get("opt_in") == "no" and col and \
+                        normalize.yes_no(tab.cell(target, col)) is True:
+                    put(target, "opt_in", "no", only_empty=False)
+                    opted_out.append(f"row {target}")
             out.seen[key] = target
     names = " and ".join(f"the {t.name} tab" for t in tabs)
     if added:
@@ -203,6 +213,10 @@ def ingest(book: Book, contacts: Mapped, already: set[str]) -> Ingested:
     if filled:
         out.lines.append(f"fill {filled} empty Contacts cell{'s' if filled != 1 else ''} "
                          f"from {names}")
+    if opted_out:
+        out.lines.append(f"set Marketing opt-in to no for {len(opted_out)} contact"
+                         f"{'s' if len(opted_out) != 1 else ''} who said no in {names} "
+                         f"(Contacts {', '.join(opted_out)})")
     if no_column:
         out.notes.append(f"answers not kept (Contacts has no column for them): "
                          f"{', '.join(sorted(no_column))}")

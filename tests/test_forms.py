@@ -196,3 +196,26 @@ def test_looking_for_form_responses_reads_no_other_tab():
 
     run(Book("memory", names=list(tabs), load=load), AS_OF)
     assert "Archive 2019" not in loaded
+
+
+def test_consent_from_a_form_never_reverses_an_opt_out_and_an_opt_out_is_honoured(google):
+    tabs = sample_tabs(60)
+    header = tabs["Contacts"][0]
+    email, opt = header.index("Email"), header.index("Marketing opt-in")
+    said_no = next(r for r in tabs["Contacts"][1:] if r[opt] == "no" and "@" in r[email]
+                   and " " not in r[email])
+
+    def serial(*parts):
+        return (dt.datetime(*parts) - dt.datetime(1899, 12, 30)).total_seconds() / 86400
+
+    tabs[FORM] = [QUESTIONS,
+                  [serial(2025, 5, 20), "oliver.wright@btinternet.com", "", "", "No thanks"],
+                  [serial(2025, 5, 21), said_no[email], "", "", "Yes please"]]
+    url = upload(google, tabs)
+    result = run_cli("sync", url, "--as-of", AS_OF.isoformat())
+    assert result.exit_code == 0, result.output
+    assert (f"set Marketing opt-in to no for 1 contact who said no in the {FORM} tab "
+            f"(Contacts row 2)") in result.output
+    contacts = _contact_rows(google.values(gsheet.sheet_key(url), "Contacts"))
+    assert contacts["oliver.wright@btinternet.com"]["Marketing opt-in"] == "no"
+    assert contacts[said_no[email].lower()]["Marketing opt-in"] == "no"  # not reversed
