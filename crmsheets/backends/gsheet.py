@@ -193,9 +193,8 @@ class GoogleSheet:
         merged = [((m.get("startRowIndex", 0) + 1, m.get("startColumnIndex", 0) + 1),
                    (m.get("endRowIndex", 1), m.get("endColumnIndex", 1)))
                   for m in sheet.get("merges", [])]
-        tab = Tab(name, rows, errors, bool(sheet["properties"].get("hidden")), merged)
-        tab.serial_dates = True
-        return tab
+        return Tab(name, rows, errors, bool(sheet["properties"].get("hidden")), merged,
+                   serial_dates=True)
 
     # ---- init ---------------------------------------------------------------------
 
