@@ -72,6 +72,5 @@ def check_access(location: str, credentials: str | None = None,
 
         sheet = GoogleSheet(location, credentials=credentials)
         book = sheet.read()
-        out |= {"sheet": sheet.location, "title": sheet.title, "tabs": book.names,
-                "calls": len(sheet.meter.calls)}
+        out |= {"sheet": sheet.location, "title": sheet.title, "tabs": book.names}
     return out

@@ -90,7 +90,7 @@ def _when(value: Cell) -> str:
     if isinstance(value, dt.datetime):
         return value.replace(microsecond=0).isoformat(sep=" ")
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        moment = dt.datetime(1899, 12, 30) + dt.timedelta(days=float(value))
+        moment = normalize.EXCEL_EPOCH + dt.timedelta(days=float(value))
         return (moment + dt.timedelta(seconds=0.5)).replace(microsecond=0).isoformat(sep=" ")
     return text_of(value).strip()
 
@@ -186,8 +186,7 @@ def ingest(book: Book, contacts: Mapped, already: set[str]) -> Ingested:
                     values.setdefault("last_name", rest)
             if known is None:
                 stamp = row[0]
-                since = stamp.date() if isinstance(stamp, dt.datetime) else \
-                    normalize.date(stamp, None).date if stamp != "" else None
+                since = normalize.date(stamp, None).date if stamp != "" else None
                 if since and "since" in cols:
                     values.setdefault("since", since)
                 for f, v in values.items():

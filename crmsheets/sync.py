@@ -134,8 +134,7 @@ def stage_read(ctx: Context) -> None:
         ctx.notes.extend(ctx.merged.skipped)
         ctx.next_merge = max([ctx.next_merge] + [int(g[1:]) + 1 for g in ctx.merged.groups])
         contacts = map_tab(contacts_tab, CONTACTS)  # the tab as merged
-    ctx.form_seen = {k[len(forms.SEEN):]: v for k, v in state.items()
-                     if k.startswith(forms.SEEN)}
+    ctx.form_seen = _form_seen(state)
     ctx.forms = forms.ingest(ctx.book, contacts, set(ctx.form_seen))
     ctx.issues.extend(ctx.forms.issues)
     ctx.notes.extend(ctx.forms.notes)
@@ -254,6 +253,11 @@ def _merged_tab(archive: list[dict[str, Cell]]) -> TabWrite:
 def _never(state: dict[str, Cell]) -> set[frozenset[str]]:
     """The CRM ID pairs the owner said are not the same person."""
     return {frozenset(k[len(NOT_SAME):].split()) for k in state if k.startswith(NOT_SAME)}
+
+
+def _form_seen(state: dict[str, Cell]) -> dict[str, Cell]:
+    """The Google Forms responses already read: key -> the CRM ID each went to."""
+    return {k[len(forms.SEEN):]: v for k, v in state.items() if k.startswith(forms.SEEN)}
 
 
 def _number(value: Cell, default: int = 1) -> int:
@@ -430,8 +434,8 @@ def unmerge(backend: Backend, group: str, dry_run: bool = False) -> Result:
     ids = sorted({*outcome.restored, *outcome.restored.values()}, key=merging.crm_number)
     never.update(frozenset(p) for p in itertools.combinations(ids, 2))
     next_merge = max(merging.next_label(archive), _number(state.get(NEXT_MERGE)))
-    seen = {k[len(forms.SEEN):]: v for k, v in state.items() if k.startswith(forms.SEEN)}
-    ctx.owned_tabs.append(_state_tab(_number(state.get(NEXT_ID)), never, next_merge, seen))
+    ctx.owned_tabs.append(_state_tab(_number(state.get(NEXT_ID)), never, next_merge,
+                                     _form_seen(state)))
     result = Result(plan(ctx), ctx)
     if not dry_run and not result.plan.empty:
         result.where = backend.apply(result.plan)

@@ -141,7 +141,6 @@ def figures(sizes: list[int], naive_rows: int) -> list[dict]:
     for n in sizes:
         book = CACHE / f"contacts-v2-{n}.xlsx"
         if not book.exists():
-            sys.path.insert(0, str(ROOT / "scripts"))
             raise SystemExit(f"{book} is missing: run scripts/bench first (it makes the books)")
         fig = {k: measure(k, book, naive_rows) for k in ("sync", "resync", "naive")}
         rows.append({"contacts": n, **fig})

@@ -43,7 +43,7 @@ from ..errors import (
     SheetProtected,
     SheetTooBig,
 )
-from ..model import Book, Cell, Tab, TabWrite, WritePlan, col_letter
+from ..model import Book, Cell, Tab, TabWrite, WritePlan, col_index, col_letter
 from ..normalize import to_serial
 from ..schema import OWNED_TABS, may_be_read
 
@@ -235,8 +235,8 @@ class GoogleSheet:
     # ---- write --------------------------------------------------------------------
 
     def apply(self, plan: WritePlan) -> list[str]:
-        structure, data, touched = self._requests(plan)
-        self._check_limits(plan, data)
+        structure, data, touched, grids = self._requests(plan)
+        self._check_limits(grids, data)
         self._verify(plan, touched)
         calls = 0
         if structure:
@@ -304,7 +304,10 @@ class GoogleSheet:
             return all(v == "" for v in cells)  # a new column: still empty
         return hash(tuple(cells)) == hashes[col - 1]
 
-    def _requests(self, plan: WritePlan) -> tuple[list[dict], list[dict], list[str]]:
+    def _requests(self, plan: WritePlan
+                  ) -> tuple[list[dict], list[dict], list[str], dict[str, dict]]:
+        """The structure requests, the values to write, the tabs touched, and every
+        tab's grid size after the change."""
         structure: list[dict] = []
         data: list[dict] = []
         touched: list[str] = []
@@ -395,8 +398,7 @@ class GoogleSheet:
                      and (cw.owner or tab is None or tab.cell(r, cw.col) == "")]
             for r1, r2 in _runs(sorted(dated)):
                 date_format(cw.tab, r1, r2, cw.col, cw.col)
-        self._grids_after = grids
-        return structure, first + data, touched
+        return structure, first + data, touched, grids
 
     @staticmethod
     def _formats(tw: TabWrite, name: str, sheet_id: int, start: int, end: int,
@@ -423,9 +425,8 @@ class GoogleSheet:
             if n not in taken:
                 return n
 
-    def _check_limits(self, plan: WritePlan, data: list[dict]) -> None:
-        cells = sum(g.get("rowCount", 0) * g.get("columnCount", 0)
-                    for g in self._grids_after.values())
+    def _check_limits(self, grids: dict[str, dict], data: list[dict]) -> None:
+        cells = sum(g.get("rowCount", 0) * g.get("columnCount", 0) for g in grids.values())
         if cells > MAX_CELLS:
             raise SheetTooBig(
                 f"This sync would take the Google Sheet to {cells:,} cells, past Google's "
@@ -437,18 +438,11 @@ class GoogleSheet:
                     if type(v) is str and len(v) > MAX_CELL_CHARS:
                         tab, ref = entry["range"].rsplit("!", 1)
                         m = re.match(r"([A-Z]+)(\d+)", ref)
-                        cell = f"{col_letter(_col(m[1]) + j)}{int(m[2]) + i}"
+                        cell = f"{col_letter(col_index(m[1]) + j)}{int(m[2]) + i}"
                         raise SheetTooBig(
                             f"Cell {tab}!{cell} would hold {len(v):,} characters, past "
                             f"Google's limit of {MAX_CELL_CHARS:,} per cell; nothing was "
                             f"written.")
-
-
-def _col(letters: str) -> int:
-    n = 0
-    for ch in letters:
-        n = n * 26 + ord(ch) - 64
-    return n
 
 
 def _runs(rows: list[int]) -> list[tuple[int, int]]:
