@@ -12,6 +12,10 @@ one field still leaves another key to find the pair, and the cost grows with the
 of rows, not its square: a key shared by too many rows is only paired within a sliding
 window. Groups are built by complete linkage: two groups join only when every pair
 across them is at least plausible, so that a chain A~B~C never pulls in an unrelated C.
+
+Two real given names under one roof are a family, not one person (the household guard),
+unless the book shows otherwise: households_apart looks at whether such rows share a
+date of birth, which family members do not.
 """
 
 from __future__ import annotations
@@ -39,9 +43,12 @@ BLOCK_CAP = 12  # a blocking key shared by more rows pairs each only with its ne
 WINDOW = 4
 MAX_GROUP = 12
 VETO = -100.0
-# The guard that keeps family members and colleagues apart (see score_parts). Off only
-# in the benchmark, to show what it costs on data that has no households (Febrl).
-HOUSEHOLDS = True
+# The guard that keeps family members and colleagues apart (see score_parts). None: each
+# book decides (households_apart); True or False forces it (the benchmark shows both).
+HOUSEHOLDS: bool | None = None
+# households_apart lets the book's own evidence lift the guard only when at least this
+# many pairs of rows under one roof and two given names share their date of birth.
+HOUSEHOLD_EVIDENCE = 5
 
 
 @dataclass(slots=True)
@@ -221,7 +228,7 @@ def _dob_weight(a: str, b: str) -> tuple[float, str]:
     if sum(x != y for x, y in zip(a, b, strict=True)) == 1:
         return 4.0, "typo"
     if a[:4] == b[:4] and (a[4:6] == b[4:6] or a[6:] == b[6:]):
-        return 0.0, "typo"
+        return 0.0, "partly"  # two typos, or two people born the same year
     return -6.0, "different"
 
 
@@ -236,29 +243,42 @@ def _text_weight(a: str, b: str, same: float, close: float, differ: float,
     return differ, "different"
 
 
-def _street_weight(a: Person, b: Person) -> tuple[float, str]:
-    w, level = _text_weight(a.street, b.street, 3.0, 2.0, -1.0)
-    if level in ("same", "close") and a.number and b.number and a.number != b.number:
+def _lines(a: Person, b: Person) -> tuple[str, str]:
+    """b's street and second address line, the other way round when b typed them so
+    ('Rose Cottage' first, 'Mill Lane' second, where a has them the other way)."""
+    if a.street and b.address2 and a.street != b.street and \
+            _jw(a.street, b.address2) >= 0.9 and _jw(a.street, b.street) < 0.9:
+        return b.address2, b.street
+    return b.street, b.address2
+
+
+def _street_weight(a: Person, b_street: str, b_number: str) -> tuple[float, str]:
+    w, level = _text_weight(a.street, b_street, 3.0, 2.0, -1.0)
+    if level in ("same", "close") and a.number and b_number and a.number != b_number:
         return 0.5, "other number"  # 43 and 112 High Street: two homes
     return w, level
 
 
-def compare(a: Person, b: Person) -> float:
+def compare(a: Person, b: Person, households: bool = True) -> float:
     """The evidence weight that a and b are the same person (VETO when they cannot be)."""
-    return score_parts(a, b)[0]
+    return score_parts(a, b, households)[0]
 
 
-def score_parts(a: Person, b: Person) -> tuple[float, dict[str, str]]:
+def score_parts(a: Person, b: Person,
+                households: bool = True) -> tuple[float, dict[str, str]]:
+    """(score, what each field said). households: keep the household guard (two known
+    given names under one roof are two people); households_apart decides it per book."""
     levels: dict[str, str] = {}
     total, name_levels = _names(a, b)
     levels.update(name_levels)
+    b_street, b_address2 = _lines(a, b)
     for key, (w, level) in (
         ("email", _email_weight(a, b)),
         ("phone", _phone_weight(a.phones, b.phones)),
         ("dob", _dob_weight(a.dob, b.dob)),
-        ("street", _street_weight(a, b)),
+        ("street", _street_weight(a, b_street, b.number)),
         ("number", _text_weight(a.number, b.number, 1.5, 0.0, -1.0, 1.1)),
-        ("address2", _text_weight(a.address2, b.address2, 1.0, 0.5, 0.0)),
+        ("address2", _text_weight(a.address2, b_address2, 1.0, 0.5, 0.0)),
         ("city", _text_weight(a.city, b.city, 2.0, 1.5, -1.0)),
         ("postcode", _text_weight(a.postcode, b.postcode, 3.0, 1.0, -1.0, 0.85)),
         ("state", _text_weight(a.state, b.state, 0.5, 0.0, -1.0, 1.1)),
@@ -268,20 +288,33 @@ def score_parts(a: Person, b: Person) -> tuple[float, dict[str, str]]:
         if level:
             total += w
             levels[key] = level
-    if not HOUSEHOLDS:
-        return total, levels
-    if levels.get("first") == "different given names" and \
-            levels.get("dob") not in ("same", "typo", "swapped"):
-        # Two known given names that are not one another's nickname: family members or
-        # colleagues sharing an address, a phone or an email, unless born the same day.
-        return VETO, levels
     strong = any(levels.get(k) in _AGREE for k in ("email", "dob"))
-    if not any(levels.get(k) in _AGREE for k in _NOT_NAMES):
+    beyond = [k for k in _NOT_NAMES if levels.get(k) in _AGREE]
+    if not beyond:
         # The name alone: two people can share one. With a date of birth, an email or a
         # phone that differs, they are two people; with nothing else known, a maybe.
         conflict = any(levels.get(k) == "different" for k in ("email", "phone", "dob"))
-        total = min(total, LINK - 1.0 if conflict else SUGGEST - 1.0)
-    elif levels.get("first") == "different" and not strong:
+        return min(total, LINK - 1.0 if conflict else SUGGEST - 1.0), levels
+    firm = [k for k in beyond if not _coarse(k, levels)]
+    if not firm:
+        # Besides the name, only a town, a house number on another street or a postcode
+        # that looks like another: not enough without the town, nor when an email, a
+        # phone or a date of birth differs.
+        conflict = any(levels.get(k) == "different" for k in ("email", "phone", "dob"))
+        if conflict or "city" not in beyond:
+            return min(total, SUGGEST - 1.0), levels
+    if beyond == ["dob"] and levels.get("first") in ("different given names", "different"):
+        # One birthday and a surname shared by two given names, nothing else: a
+        # coincidence a long list is bound to hold, not one person.
+        return min(total, SUGGEST - 1.0), levels
+    if not households:
+        return total, levels
+    if levels.get("first") == "different given names" and \
+            levels.get("dob") not in _AGREE:
+        # Two known given names that are not one another's nickname: family members or
+        # colleagues sharing an address, a phone or an email, unless born the same day.
+        return VETO, levels
+    if levels.get("first") == "different" and not strong:
         # Another given name with only a home, a landline, a switchboard or a company in
         # common: family or colleagues, unless an email or a birthday agrees too.
         total = min(total, SUGGEST - 1.0)
@@ -292,8 +325,47 @@ def score_parts(a: Person, b: Person) -> tuple[float, dict[str, str]]:
     return total, levels
 
 
+def _coarse(key: str, levels: dict[str, str]) -> bool:
+    """Agreement that many people share: a town, a postcode that only looks like another,
+    a house number on another street."""
+    return key == "city" or (key == "postcode" and levels[key] == "close") or \
+        (key == "number" and levels.get("street") in ("different", "other number"))
+
+
+# What, besides a name, can show that two rows are one person (_coarse: which of these
+# agreements many people share).
 _NOT_NAMES = ("email", "phone", "dob", "street", "number", "postcode", "city", "company")
 _AGREE = ("same", "typo", "swapped", "close", "same local")
+
+
+def households_apart(people: list[Person]) -> bool:
+    """Whether two given names under one roof are two people in this book (the household
+    guard stays on) or usually one person typed twice.
+
+    The witness is the date of birth, which family members do not share: among rows with
+    the same surname, street and house number under two different real given names, both
+    with a date of birth, the share whose dates agree estimates how often such rows are
+    one person. In a shop's or a clinic's list those are families and the dates differ;
+    in a list where a given name was mistyped or replaced, most dates agree. The guard is
+    lifted only when most of those pairs, and at least HOUSEHOLD_EVIDENCE of them, agree:
+    with no dates of birth in the book, it stays on."""
+    if HOUSEHOLDS is not None:
+        return HOUSEHOLDS
+    homes: dict[tuple[str, str, str, str], list[Person]] = defaultdict(list)
+    for p in people:
+        if p.first and p.last and p.number and p.street and len(p.dob) == 8:
+            homes[(p.last, p.number, p.street, p.postcode or p.city)].append(p)
+    same = seen = 0
+    for rows in homes.values():
+        if not 1 < len(rows) <= BLOCK_CAP:
+            continue
+        for x, a in enumerate(rows):
+            for b in rows[x + 1:]:
+                if _first_weight(a.first, b.first, a.roots, b.roots)[1] == \
+                        "different given names":
+                    seen += 1
+                    same += _dob_weight(a.dob, b.dob)[1] in _AGREE
+    return same < HOUSEHOLD_EVIDENCE or 2 * same <= seen
 
 
 def confidence(score: float) -> float:
@@ -329,6 +401,13 @@ def blocking_keys(p: Person) -> Iterable[str]:
         yield "b" + p.dob + first[:1]
     if first and last:
         yield "n" + "".join(sorted((first[:3], last[:3]))) + (p.state or p.city[:1])
+        yield "f" + " ".join(sorted((first, last)))  # the whole name, either way round
+    if p.street:  # one name replaced (a nickname, a marriage), the home kept
+        place = p.city[:2] or p.postcode[:2]
+        if last:
+            yield "q" + p.street + "|" + last + place
+        if first:
+            yield "g" + p.street + "|" + first + place
     if p.dob:
         yield "d" + p.dob
     if p.street and p.number:
@@ -430,15 +509,17 @@ class Group:
 
 def find_groups(people: list[Person], never: set[frozenset[int]] = frozenset(),
                 pairs: list[tuple[int, int]] | None = None,
-                suggest: float = SUGGEST) -> list[Group]:
+                suggest: float = SUGGEST, households: bool | None = None) -> list[Group]:
     """Groups of two or more people that are likely one; `never` holds pairs the owner
-    said are not the same."""
+    said are not the same. households: see households_apart (None: the book decides)."""
     if pairs is None:
         pairs = candidate_pairs(people)
+    if households is None:
+        households = households_apart(people)
     scores: dict[tuple[int, int], float] = {}
     strong = []
     for i, j in worth_scoring(people, pairs):
-        s = compare(people[i], people[j])
+        s = compare(people[i], people[j], households)
         scores[(i, j)] = s
         if s >= suggest and frozenset((i, j)) not in never:
             strong.append((s, i, j))
@@ -460,7 +541,7 @@ def find_groups(people: list[Person], never: set[frozenset[int]] = frozenset(),
         key = (a, b) if a < b else (b, a)
         s = scores.get(key)
         if s is None:
-            s = scores[key] = compare(people[key[0]], people[key[1]])
+            s = scores[key] = compare(people[key[0]], people[key[1]], households)
         return s
 
     for s, i, j in strong:
@@ -490,6 +571,7 @@ class Known:
 
     def __init__(self, people: list[Person]):
         self.people = people
+        self.households = households_apart(people)
         self.blocks: dict[str, list[int]] = defaultdict(list)
         for i, p in enumerate(people):
             for k in set(blocking_keys(p)):
@@ -501,7 +583,8 @@ class Known:
         for k in set(blocking_keys(newcomer)):
             ids = self.blocks.get(k, ())
             seen.update(ids if len(ids) <= BLOCK_CAP * 4 else ())
-        scored = [(compare(self.people[i], newcomer), i) for i in sorted(seen)]
+        scored = [(compare(self.people[i], newcomer, self.households), i)
+                  for i in sorted(seen)]
         if not scored:
             return None
         score, i = max(scored)
