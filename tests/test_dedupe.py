@@ -68,6 +68,17 @@ def test_same_email_ignoring_case_dots_and_tags():
     assert "same email janedoe@gmail.com, ignoring case, dots and +tags" in evidence(a, b)
 
 
+def test_a_masked_email_is_checked_on_what_it_shows():
+    a, b = pair({"name": "Arthur Robertson", "email": "chandra.chase123341@example.com"},
+                {"name": "Arthur Robertsn", "email": "cha***@example.com"})
+    assert match.score_parts(a, b)[1]["email"] == "masked"
+    assert "masked email fits (chandra.chase123341@example.com, cha***@example.com)" in \
+        evidence(a, b)
+    a, b = pair({"name": "Arthur Robertson", "email": "chandra.chase123341@example.com"},
+                {"name": "Arthur Robertson", "email": "bob***@example.com"})
+    assert match.score_parts(a, b)[1]["email"] == "different"
+
+
 def test_same_phone_in_two_formats():
     a, b = pair({"name": "Jon Smith", "phone": "020 7946 0018"},
                 {"name": "John Smith", "phone": "+44 20 7946 0018"})
@@ -202,6 +213,30 @@ def test_a_pair_is_found_when_its_postcode_and_state_are_mistyped():
     assert match.candidate_pairs([a, b]) == [(0, 1)]
 
 
+def test_a_row_mistyped_everywhere_is_found_within_a_narrow_region():
+    # Every field has a typo but the region and the first letters of the given name.
+    rows = [{"first": "Derrick", "last": "Bradford", "company": "Renegade Partners",
+             "city": "Bridgwater", "state": "CT", "country": "BR"},
+            {"first": "Dexrrik", "last": "Nadfrd", "company": "Ieynegade Parwtners",
+             "city": "Bbrddgwuater", "state": "CT", "country": "BR"}]
+    people = [person(i, **r) for i, r in enumerate(rows)]
+    assert match.candidate_pairs(people) == [(0, 1)]
+    assert match.candidate_pairs([person(i, **{**r, "state": "", "country": ""})
+                                  for i, r in enumerate(rows)]) == []
+
+
+def test_region_keys_add_nothing_where_a_region_holds_many_rows():
+    # One state for everyone: those keys would pair nearly all rows, so they are left out.
+    rows = [{"first": f, "last": s, "company": "Acme Widgets", "city": "Sacramento",
+             "email": f"{f}.{s}{n}@example.com".lower()}
+            for n, (f, s) in enumerate((f, s) for f in ("Ann", "Anton", "Anya", "Andre")
+                                       for s in ("Smith", "Smyth", "Smart", "Smolen", "Smale"))]
+    plain = match.candidate_pairs([person(i, **r) for i, r in enumerate(rows)])
+    placed = match.candidate_pairs([person(i, state="CA", country="US", **r)
+                                    for i, r in enumerate(rows)])
+    assert placed == plain
+
+
 def test_no_chaining_through_a_shared_row():
     # A and C are each close to B (shared email with one, shared phone with the other),
     # but A and C are plainly two people: B may join one of them, never both.
@@ -267,11 +302,15 @@ def test_the_prefilter_drops_no_pair_that_could_be_suggested():
             phone=rnd.choice(["", f"0161 496 {rnd.randint(0, 60):04d}"]),
             address=rnd.choice(["", f"{rnd.randint(1, 9)} High Street"]),
             postcode=rnd.choice(["M1 1AE", "LS1 4AP"]), region="GB"))
+    for k, f in enumerate(firsts[:20]):  # one given name, two unlike surnames, one home
+        for s, street in (("Exclel", "Aspinall Street"), ("Riding", "Aspinall Rtreet")):
+            people.append(person(len(people), first=f, last=s, address=f"{k + 20} {street}",
+                                 postcode="M1 1AE", region="GB"))
     pairs = match.candidate_pairs(people)
     assert len(pairs) >= 5000  # the prefilter only runs on this many
-    kept = set(match.worth_scoring(people, pairs))
-    assert len(kept) < len(pairs)
-    dropped = [(a, b) for a, b in pairs if (a, b) not in kept]
     for households in (True, False):  # with the household guard, and where it is lifted
+        kept = set(match.worth_scoring(people, pairs, households))
+        assert len(kept) < len(pairs)
+        dropped = [(a, b) for a, b in pairs if (a, b) not in kept]
         assert all(match.compare(people[a], people[b], households) < match.SUGGEST
                    for a, b in dropped)

@@ -183,6 +183,14 @@ def _email_weight(pa: Person, pb: Person) -> tuple[float, str]:
     if a == b:
         return 9.0, "same"
     la, lb = a.partition("@")[0], b.partition("@")[0]
+    if "*" in la or "*" in lb:
+        # An export that hides most of the address (cha***@example.com) can only be
+        # checked on what it shows.
+        shown_a, shown_b = la.split("*")[0], lb.split("*")[0]
+        n = min(len(shown_a), len(shown_b))
+        if a.partition("@")[2] == b.partition("@")[2] and shown_a[:n] == shown_b[:n]:
+            return 1.0, "masked"
+        return -2.0, "different"
     # An address made of the person's name (jane.smith@...) says no more than the name:
     # the same one at two providers, or two that differ where the names differ, is no
     # evidence either way.
@@ -420,6 +428,21 @@ def blocking_keys(p: Person) -> Iterable[str]:
         yield "t" + p.city[:3] + p.state + first[:1] + last[:2]
     if p.company and (first or last):
         yield "c" + p.company[:6] + (last or first)[:1]
+    if p.state or p.country:
+        # A narrow region and the start of one field: found even when every other field
+        # has a typo. Only small blocks are kept (NARROW): in a list where a region holds
+        # thousands of rows these keys say little, and they are left out.
+        region = f"{NARROW}{p.state}|{p.country}|"
+        for tag, text in (("s", last), ("f", first), ("c", p.company), ("t", p.city),
+                          ("e", p.email)):
+            if len(text) >= 2:
+                yield region + tag + text[:3 if tag in "ce" else 2]
+        if p.phones:
+            yield region + "p" + p.phones[-1][-4:]
+
+
+NARROW = "~"  # blocking keys that only count while few rows share them: at most
+NARROW_CAP = 4
 
 
 def candidate_pairs(people: list[Person]) -> list[tuple[int, int]]:
@@ -429,9 +452,9 @@ def candidate_pairs(people: list[Person]) -> list[tuple[int, int]]:
         for k in set(blocking_keys(p)):
             blocks[k].append(i)
     seen: set[tuple[int, int]] = set()
-    for ids in blocks.values():
+    for key, ids in blocks.items():
         m = len(ids)
-        if m < 2:
+        if m < 2 or (m > NARROW_CAP and key[0] == NARROW):
             continue
         if m <= BLOCK_CAP:
             for x in range(m):
@@ -447,11 +470,14 @@ def candidate_pairs(people: list[Person]) -> list[tuple[int, int]]:
     return sorted(seen)
 
 
-def worth_scoring(people: list[Person], pairs: list[tuple[int, int]]) -> list[tuple[int, int]]:
+def worth_scoring(people: list[Person], pairs: list[tuple[int, int]],
+                  households: bool = True) -> list[tuple[int, int]]:
     """The pairs that could reach SUGGEST, found with array-wide string distances (in C,
     on every core) so that the full scoring only sees those. A pair is left out only
     when its names are unlike both ways round and no email, phone, date of birth or
-    home comes close: score_parts caps such a pair below SUGGEST anyway."""
+    home comes close: score_parts caps such a pair below SUGGEST anyway. Where the
+    household guard is lifted, a pair that shares a given name, a surname, a postcode
+    or a street is kept too (one name replaced, the home kept)."""
     if len(pairs) < 5000:
         return pairs
     left = np.fromiter((i for i, _ in pairs), dtype=np.int64, count=len(pairs))
@@ -488,6 +514,13 @@ def worth_scoring(people: list[Person], pairs: list[tuple[int, int]]) -> list[tu
     keep |= (da != "") & (db != "") & (sim(da, db, Levenshtein.distance) <= 2)
     ha, hb = column([f"{p.number} {p.street}".strip() for p in people])
     keep |= (ha != "") & (ha == hb)
+    if not households:
+        for values in ([p.first for p in people], [p.postcode for p in people]):
+            va, vb = column(values)
+            keep |= (va != "") & (va == vb)
+        keep |= (la != "") & (la == lb)
+        sa, sb = column([p.street for p in people])
+        keep |= (sa != "") & (sb != "") & (sim(sa, sb) >= 0.9)
     return [pairs[k] for k in np.flatnonzero(keep)]
 
 
@@ -518,7 +551,7 @@ def find_groups(people: list[Person], never: set[frozenset[int]] = frozenset(),
         households = households_apart(people)
     scores: dict[tuple[int, int], float] = {}
     strong = []
-    for i, j in worth_scoring(people, pairs):
+    for i, j in worth_scoring(people, pairs, households):
         s = compare(people[i], people[j], households)
         scores[(i, j)] = s
         if s >= suggest and frozenset((i, j)) not in never:

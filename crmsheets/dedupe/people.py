@@ -74,6 +74,8 @@ def evidence(a: match.Person, b: match.Person) -> list[str]:
         out.append(_same_email(sa["email"].strip(), sb["email"].strip(), a.email))
     elif email in ("typo", "same local"):
         out.append(f"emails nearly the same ({sa['email'].strip()}, {sb['email'].strip()})")
+    elif email == "masked":
+        out.append(f"masked email fits ({sa['email'].strip()}, {sb['email'].strip()})")
     phone = levels.get("phone")
     if phone == "same":
         out.append(f"same phone {normal.phone_shown(sb['phone'], sb['region'])}")
