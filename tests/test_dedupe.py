@@ -237,6 +237,14 @@ def test_region_keys_add_nothing_where_a_region_holds_many_rows():
     assert placed == plain
 
 
+def test_a_given_name_cut_short_is_not_another_name():
+    # "Mel" and "Melba" are both real names, but one is the start of the other.
+    contact = {"email": "fperry825498@example.com", "phone": "0161 496 0143",
+               "city": "Utrecht"}
+    assert grouped({"name": "Melba McDonald", **contact},
+                   {"name": "Mel McDonald", **contact}) == [[0, 1]]
+
+
 def test_no_chaining_through_a_shared_row():
     # A and C are each close to B (shared email with one, shared phone with the other),
     # but A and C are plainly two people: B may join one of them, never both.

@@ -126,6 +126,9 @@ def _first_weight(af: str, bf: str, aroots, broots) -> tuple[float, str]:
     a1, b1 = af.split()[0], bf.split()[0]
     if a1 == b1:
         return 4.0, "same"
+    if min(len(a1), len(b1)) >= 3 and (a1.startswith(b1) or b1.startswith(a1)):
+        # Mel and Melba, Jan and Janine; Kirr and Kirra is a letter dropped
+        return (3.0, "close") if _jw(af, bf) >= 0.92 else (1.0, "shortened")
     known = normal.known_given_names()
     if a1 in known and b1 in known and Levenshtein.distance(a1, b1, score_cutoff=2) > 1:
         # Oliver and Olivia, Margaret and Mia: two real names, not a typo of one
