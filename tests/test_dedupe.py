@@ -245,6 +245,23 @@ def test_a_given_name_cut_short_is_not_another_name():
                    {"name": "Mel McDonald", **contact}) == [[0, 1]]
 
 
+def test_the_same_extension_is_one_desk():
+    office = {"company": "Five Arrows Group", "city": "Tonawanda", "region": "US"}
+    a = person(0, name="Frank Gannon", phone="+1 315 555 0168 x5748", **office)
+    b = person(1, name="Fbfok Gnnanjhn", phone="+1-315-555-0168 ext. 5748", **office)
+    assert match.compare(a, b) >= match.SUGGEST
+    assert "same phone and extension +1 315-555-0168 ext. 5748" in evidence(a, b)
+    # another extension on the switchboard, or the desk handed to someone else
+    c = person(2, name="Fbfok Gnnanjhn", phone="+1 315 555 0168 x5749", **office)
+    d = person(3, name="Tom Okafor", phone="+1 315 555 0168 x5748", **office)
+    assert match.compare(a, c) < match.SUGGEST
+    assert match.compare(a, d) < match.SUGGEST
+    # digits before the number are no extension: a shared landline stays a landline
+    e = person(4, name="Priya Shah", phone="0044 20 7946 0018", region="GB")
+    f = person(5, name="Tom Shah", phone="0044 20 7946 0018", region="GB")
+    assert match.score_parts(e, f)[1]["phone"] == "same"
+
+
 def test_no_chaining_through_a_shared_row():
     # A and C are each close to B (shared email with one, shared phone with the other),
     # but A and C are plainly two people: B may join one of them, never both.

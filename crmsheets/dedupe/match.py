@@ -221,6 +221,10 @@ def _from_name(local: str, p: Person) -> bool:
 def _phone_weight(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[float, str]:
     if not a or not b:
         return 0.0, ""
+    if len(a) == 2 and a[-1] == b[-1] and not a[-1].endswith(a[0][-6:]):
+        # every digit typed the same, and digits after the number: the same switchboard
+        # and the same extension, one desk (a landline or a switchboard alone is shared)
+        return 12.0, "same extension"
     for x in a:
         if x in b:
             return 8.0, "same"
@@ -299,7 +303,11 @@ def score_parts(a: Person, b: Person,
         if level:
             total += w
             levels[key] = level
-    strong = any(levels.get(k) in _AGREE for k in ("email", "dob"))
+    # An email or a birthday is one person's; so is a desk's extension, unless both
+    # names differ outright (a desk handed to someone else).
+    strong = any(levels.get(k) in _AGREE for k in ("email", "dob")) or \
+        (levels.get("phone") == "same extension" and not
+         {levels.get("first"), levels.get("last")} <= {"different", "different given names"})
     beyond = [k for k in _NOT_NAMES if levels.get(k) in _AGREE]
     if not beyond:
         # The name alone: two people can share one. With a date of birth, an email or a
@@ -346,7 +354,7 @@ def _coarse(key: str, levels: dict[str, str]) -> bool:
 # What, besides a name, can show that two rows are one person (_coarse: which of these
 # agreements many people share).
 _NOT_NAMES = ("email", "phone", "dob", "street", "number", "postcode", "city", "company")
-_AGREE = ("same", "typo", "swapped", "close", "same local")
+_AGREE = ("same", "typo", "swapped", "close", "same local", "same extension")
 
 
 def households_apart(people: list[Person]) -> bool:

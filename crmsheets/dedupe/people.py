@@ -79,6 +79,9 @@ def evidence(a: match.Person, b: match.Person) -> list[str]:
     phone = levels.get("phone")
     if phone == "same":
         out.append(f"same phone {normal.phone_shown(sb['phone'], sb['region'])}")
+    elif phone == "same extension":
+        out.append("same phone and extension "
+                   f"{normal.phone_shown(sb['phone'], sb['region'])}")
     elif phone == "typo":
         out.append("phones differ by one digit")
     dob = levels.get("dob")
