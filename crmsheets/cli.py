@@ -272,8 +272,13 @@ def dedupe(book: str, as_of: dt.date | None, as_json: bool, credentials: str | N
                     else []} for i in g.members]
         groups.append({"group": n, "confidence": round(100 * g.confidence), "rows": members})
     if as_json:
-        click.echo(json.dumps({"book": book, "groups": groups}, indent=2, ensure_ascii=False))
+        click.echo(json.dumps({"book": book, "households_apart": ctx.households,
+                               "groups": groups}, indent=2, ensure_ascii=False))
         return
+    if not ctx.households:
+        click.echo("In this book, most rows that share a surname and a home under two given "
+                   "names also share a date of birth: they are taken for one person whose "
+                   "given name was mistyped, not for a family.\n")
     if not groups:
         click.echo(f"No duplicate contacts found in {book}.")
         return

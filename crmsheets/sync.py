@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from . import duplicates_tab, forms, issues_tab, loyalty, loyalty_tab, merging, tasks
 from .backends import Backend
 from .carryover import OwnedTabSpec, is_ours, same_content
-from .dedupe import find_groups, people_of
+from .dedupe import find_groups, households_apart, people_of
 from .errors import TabNameTaken, UnknownMergeGroup
 from .model import Book, Cell, ColumnWrite, Issue, Tab, TabWrite, WritePlan
 from .normalize import as_stored, text_of
@@ -80,6 +80,7 @@ class Context:
     decided: dict[str, duplicates_tab.Decided] = field(default_factory=dict)
     groups: list = field(default_factory=list)
     people: list = field(default_factory=list)
+    households: bool = True  # two given names under one roof are a family (households_apart)
     archive: list[dict[str, Cell]] = field(default_factory=list)
     auto_merge: list[list[str]] = field(default_factory=list)
     merged: merging.Outcome | None = None
@@ -172,7 +173,8 @@ def stage_dedupe(ctx: Context) -> None:
     index = {c.crm_id: i for i, c in enumerate(ctx.contacts)}
     never = {frozenset(index[x] for x in pair) for pair in ctx.never
              if len(pair) == 2 and all(x in index for x in pair)}
-    ctx.groups = find_groups(ctx.people, never)
+    ctx.households = households_apart(ctx.people)
+    ctx.groups = find_groups(ctx.people, never, households=ctx.households)
     existing = _owned_tab(ctx.book, duplicates_tab.SPEC)
     ctx.owned_tabs.append(duplicates_tab.build(ctx.groups, ctx.people, ctx.contacts,
                                                contacts.tab.name, existing))

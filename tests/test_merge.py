@@ -365,3 +365,37 @@ def test_an_owner_column_named_like_a_merged_tab_column_round_trips(tmp_path):
     assert merged[2]["Row (Contacts)"] == 9 and merged[2]["Row"] == 3
     assert run_cli("unmerge", path, "M1").exit_code == 0
     assert values(path, "Contacts") == original
+
+
+def _homes_book(path, same_birthday):
+    """Six homes with two rows each under one surname and two given names, and the
+    Dixons, who have no date of birth."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Contacts"
+    ws.append(["First name", "Last name", "Address", "Postcode", "Date of birth"])
+    couples = [("John", "Mary", "Smith"), ("Peter", "Susan", "Patel"), ("David", "Linda", "Jones"),
+               ("James", "Karen", "Okafor"), ("Paul", "Helen", "Brown"), ("Mark", "Sarah", "Nowak")]
+    for n, (a, b, surname) in enumerate(couples):
+        home = [surname, f"{n + 3} Oak Street", f"LS{n} 4AP"]
+        born = dt.datetime(1950 + 3 * n, 3, n + 10)
+        ws.append([a, *home, born])
+        ws.append([b, *home, born if same_birthday else dt.datetime(1952 + 3 * n, 8, n + 1)])
+    ws.append(["Kylie", "Dixon", "12 Rose Avenue", "M1 1AE", None])
+    ws.append(["Madison", "Dixon", "12 Rose Avenue", "M1 1AE", None])
+    wb.save(path)
+    return path
+
+
+def test_dedupe_says_when_the_book_lifts_the_household_guard(tmp_path):
+    families = _homes_book(tmp_path / "families.xlsx", same_birthday=False)
+    out = run_cli("dedupe", families, "--as-of", AS_OF).output
+    assert out.startswith("No duplicate contacts found")
+    assert json.loads(run_cli("dedupe", families, "--json").output)["households_apart"] is True
+    typed_twice = _homes_book(tmp_path / "typed.xlsx", same_birthday=True)
+    out = run_cli("dedupe", typed_twice, "--as-of", AS_OF).output
+    assert out.startswith("In this book, most rows that share a surname and a home under two "
+                          "given names also share a date of birth")
+    assert "Kylie Dixon (row 14), C00014 Madison Dixon (row 15)" in out
+    data = json.loads(run_cli("dedupe", typed_twice, "--json").output)
+    assert data["households_apart"] is False and len(data["groups"]) == 7
