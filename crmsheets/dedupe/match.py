@@ -452,7 +452,8 @@ def blocking_keys(p: Person) -> Iterable[str]:
             yield region + "p" + p.phones[-1][-4:]
 
 
-NARROW = "~"  # blocking keys that only count while few rows share them: at most
+# Blocking keys that start with NARROW only count while at most NARROW_CAP rows share one.
+NARROW = "~"
 NARROW_CAP = 4
 
 
