@@ -115,6 +115,22 @@ def test_same_date_of_birth_counts():
     assert match.compare(a, b) >= match.SUGGEST
 
 
+def test_a_placeholder_date_of_birth_is_no_evidence():
+    # Two John Smiths in two towns, born the same day: the same person, probably...
+    smiths = [{"name": "John Smith", "city": "Leeds"}, {"name": "John Smith", "city": "York"}]
+    assert grouped(*({**r, "dob": "1980-01-01"} for r in smiths)) == [[0, 1]]
+    # ...unless that day is what the book types for "unknown".
+    others = [{"name": f"{f} {s}", "dob": "1900-01-01"}
+              for f, s in zip(("Ann", "Raj", "Li", "Ola", "Tom", "Eve", "Kai", "Zoe", "Ian",
+                               "Amy", "Sam", "Ned"),
+                              ("Hill", "Shah", "Wong", "Ade", "Frey", "Moss", "Park", "Dunn",
+                               "Roy", "Cole", "Bose", "Lyle"), strict=True)]
+    people = [person(i, **r) for i, r in
+              enumerate([*({**r, "dob": "1900-01-01"} for r in smiths), *others])]
+    assert match.placeholder_dates(people) == {"19000101"}
+    assert find_groups(people) == []
+
+
 def test_a_shared_name_alone_is_not_a_duplicate():
     a, b = pair({"name": "Charlie Hill", "email": "charlie.hill@icloud.com"},
                 {"name": "Charlie Hill", "email": "charlie.hill@yahoo.co.uk"})

@@ -21,7 +21,7 @@ date of birth, which family members do not.
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -357,6 +357,24 @@ _NOT_NAMES = ("email", "phone", "dob", "street", "number", "postcode", "city", "
 _AGREE = ("same", "typo", "swapped", "close", "same local", "same extension")
 
 
+def placeholder_dates(people: list[Person]) -> set[str]:
+    """Dates of birth that stand for "unknown" (1900-01-01, a form's default): held by
+    more rows than BLOCK_CAP and ten times what chance gives (birthdays spread over
+    about 70 years, some 25,000 days). They are no evidence that two rows are one."""
+    counts = Counter(p.dob for p in people if len(p.dob) == 8)
+    limit = max(BLOCK_CAP, 10 * len(people) / 25_000)
+    return {d for d, n in counts.items() if n > limit}
+
+
+def forget_placeholder_dates(people: list[Person]) -> None:
+    """Clear the placeholder dates of birth from these people's normal forms."""
+    dates = placeholder_dates(people)
+    if dates:
+        for p in people:
+            if p.dob in dates:
+                p.dob = ""
+
+
 def households_apart(people: list[Person]) -> bool:
     """Whether two given names under one roof are two people in this book (the household
     guard stays on) or usually one person typed twice.
@@ -371,8 +389,10 @@ def households_apart(people: list[Person]) -> bool:
     if HOUSEHOLDS is not None:
         return HOUSEHOLDS
     homes: dict[tuple[str, str, str, str], list[Person]] = defaultdict(list)
+    unknown = placeholder_dates(people)
     for p in people:
-        if p.first and p.last and p.number and p.street and len(p.dob) == 8:
+        if p.first and p.last and p.number and p.street and len(p.dob) == 8 and \
+                p.dob not in unknown:
             homes[(p.last, p.number, p.street, p.postcode or p.city)].append(p)
     same = seen = 0
     for rows in homes.values():
@@ -556,11 +576,13 @@ def find_groups(people: list[Person], never: set[frozenset[int]] = frozenset(),
                 pairs: list[tuple[int, int]] | None = None,
                 suggest: float = SUGGEST, households: bool | None = None) -> list[Group]:
     """Groups of two or more people that are likely one; `never` holds pairs the owner
-    said are not the same. households: see households_apart (None: the book decides)."""
-    if pairs is None:
-        pairs = candidate_pairs(people)
+    said are not the same. households: see households_apart (None: the book decides).
+    Placeholder dates of birth are cleared from the people first (placeholder_dates)."""
     if households is None:
         households = households_apart(people)
+    forget_placeholder_dates(people)
+    if pairs is None:
+        pairs = candidate_pairs(people)
     scores: dict[tuple[int, int], float] = {}
     strong = []
     for i, j in worth_scoring(people, pairs, households):
@@ -617,6 +639,7 @@ class Known:
     def __init__(self, people: list[Person]):
         self.people = people
         self.households = households_apart(people)
+        forget_placeholder_dates(people)
         self.blocks: dict[str, list[int]] = defaultdict(list)
         for i, p in enumerate(people):
             for k in set(blocking_keys(p)):
