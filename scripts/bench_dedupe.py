@@ -56,6 +56,7 @@ def run_crmsheets(data: str, households: bool | None = None) -> dict:
     t0 = time.perf_counter()
     if data.startswith("synthetic"):
         people = people_of_rows(people)  # building the normal forms is part of the job
+    match.forget_uninformative(people)  # as find_groups does before it blocks
     pairs = match.candidate_pairs(people)
     t1 = time.perf_counter()
     apart = match.households_apart(people)

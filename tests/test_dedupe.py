@@ -131,6 +131,20 @@ def test_a_placeholder_date_of_birth_is_no_evidence():
     assert find_groups(people) == []
 
 
+def test_a_state_everyone_shares_tells_no_one_apart():
+    rows = [{"name": f"{f} {s}", "city": c} for f in ("Ann", "Raj", "John") for s in
+            ("Smith", "Shah") for c in ("Leeds", "York", "Hull")]
+    plain = [person(i, **r) for i, r in enumerate(rows)]
+    placed = [person(i, state="CA", country="US", **r) for i, r in enumerate(rows)]
+    match.forget_uninformative(placed)
+    assert all(p.state == "" and p.country == "" for p in placed)
+    assert match.candidate_pairs(placed) == match.candidate_pairs(plain)
+    # a state that only some rows share still counts
+    mixed = [person(i, state="CA" if i % 3 else "NV", **r) for i, r in enumerate(rows)]
+    match.forget_uninformative(mixed)
+    assert {p.state for p in mixed} == {"", "nv"}
+
+
 def test_a_shared_name_alone_is_not_a_duplicate():
     a, b = pair({"name": "Charlie Hill", "email": "charlie.hill@icloud.com"},
                 {"name": "Charlie Hill", "email": "charlie.hill@yahoo.co.uk"})

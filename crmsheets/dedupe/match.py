@@ -366,13 +366,20 @@ def placeholder_dates(people: list[Person]) -> set[str]:
     return {d for d, n in counts.items() if n > limit}
 
 
-def forget_placeholder_dates(people: list[Person]) -> None:
-    """Clear the placeholder dates of birth from these people's normal forms."""
+def forget_uninformative(people: list[Person]) -> None:
+    """Clear from these people's normal forms the values that tell no one apart: the
+    placeholder dates of birth, and a state or a country that most rows share (a shop in
+    one country: agreeing on it says nothing, and keys built on it would be huge)."""
     dates = placeholder_dates(people)
-    if dates:
-        for p in people:
-            if p.dob in dates:
-                p.dob = ""
+    for field in ("state", "country"):
+        counts = Counter(getattr(p, field) for p in people if getattr(p, field))
+        common = {v for v, n in counts.items() if 2 * n > len(people)}
+        for p in people if common else ():
+            if getattr(p, field) in common:
+                setattr(p, field, "")
+    for p in people if dates else ():
+        if p.dob in dates:
+            p.dob = ""
 
 
 def households_apart(people: list[Person]) -> bool:
@@ -577,10 +584,10 @@ def find_groups(people: list[Person], never: set[frozenset[int]] = frozenset(),
                 suggest: float = SUGGEST, households: bool | None = None) -> list[Group]:
     """Groups of two or more people that are likely one; `never` holds pairs the owner
     said are not the same. households: see households_apart (None: the book decides).
-    Placeholder dates of birth are cleared from the people first (placeholder_dates)."""
+    Values that tell no one apart are cleared from the people first (forget_uninformative)."""
     if households is None:
         households = households_apart(people)
-    forget_placeholder_dates(people)
+    forget_uninformative(people)
     if pairs is None:
         pairs = candidate_pairs(people)
     scores: dict[tuple[int, int], float] = {}
@@ -639,7 +646,7 @@ class Known:
     def __init__(self, people: list[Person]):
         self.people = people
         self.households = households_apart(people)
-        forget_placeholder_dates(people)
+        forget_uninformative(people)
         self.blocks: dict[str, list[int]] = defaultdict(list)
         for i, p in enumerate(people):
             for k in set(blocking_keys(p)):
