@@ -72,8 +72,8 @@ def run_crmsheets(data: str, households: bool | None = None) -> dict:
         hn = {i for i, t in enumerate(truth) if t.startswith("HN")}
         keep = {pr for pr in found if not (set(pr) & hn)}
         extra["f1_without_hard_negatives"] = dd.prf(keep, true)[2]
-    return {**extra, "households_apart": apart, "precision": p, "recall": r, "f1": f, "blocking_recall": blocked,
-            "pairs": len(pairs), "pairs_per_second": len(pairs) / (seconds - (t1 - t0) + 1e-9),
+    return {**extra, "households_apart": apart, "precision": p, "recall": r, "f1": f,
+            "blocking_recall": blocked, "pairs": len(pairs), "pairs_per_second": len(pairs) / (seconds - (t1 - t0) + 1e-9),
             "records": len(people), "seconds": seconds}
 
 

@@ -371,12 +371,12 @@ def forget_uninformative(people: list[Person]) -> None:
     placeholder dates of birth, and a state or a country that most rows share (a shop in
     one country: agreeing on it says nothing, and keys built on it would be huge)."""
     dates = placeholder_dates(people)
-    for field in ("state", "country"):
-        counts = Counter(getattr(p, field) for p in people if getattr(p, field))
+    for place in ("state", "country"):
+        counts = Counter(getattr(p, place) for p in people if getattr(p, place))
         common = {v for v, n in counts.items() if 2 * n > len(people)}
         for p in people if common else ():
-            if getattr(p, field) in common:
-                setattr(p, field, "")
+            if getattr(p, place) in common:
+                setattr(p, place, "")
     for p in people if dates else ():
         if p.dob in dates:
             p.dob = ""
