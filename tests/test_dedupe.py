@@ -256,7 +256,8 @@ def test_a_row_mistyped_everywhere_is_found_within_a_narrow_region():
 
 
 def test_region_keys_add_nothing_where_a_region_holds_many_rows():
-    # One state for everyone: those keys would pair nearly all rows, so they are left out.
+    # Twenty rows in one region: its keys would pair them all, so they are left out
+    # (NARROW_CAP). (find_groups would also clear a state everyone shares.)
     rows = [{"first": f, "last": s, "company": "Acme Widgets", "city": "Sacramento",
              "email": f"{f}.{s}{n}@example.com".lower()}
             for n, (f, s) in enumerate((f, s) for f in ("Ann", "Anton", "Anya", "Andre")
