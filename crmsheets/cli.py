@@ -261,6 +261,7 @@ def dedupe(book: str, as_of: dt.date | None, as_json: bool, credentials: str | N
     sync will write them in the Duplicates tab. Writes nothing."""
     from .api import dedupe_book
     from .dedupe import evidence
+    from .dedupe.match import GUARD_LIFTED
 
     ctx = dedupe_book(book, as_of=as_of, credentials=credentials).ctx
     groups = []
@@ -276,9 +277,7 @@ def dedupe(book: str, as_of: dt.date | None, as_json: bool, credentials: str | N
                                "groups": groups}, indent=2, ensure_ascii=False))
         return
     if not ctx.households:
-        click.echo("In this book, most rows that share a surname and a home under two given "
-                   "names also share a date of birth: they are taken for one person whose "
-                   "given name was mistyped, not for a family.\n")
+        click.echo(f"{GUARD_LIFTED[0].upper()}{GUARD_LIFTED[1:]}.\n")
     if not groups:
         click.echo(f"No duplicate contacts found in {book}.")
         return

@@ -19,6 +19,7 @@ from . import duplicates_tab, forms, issues_tab, loyalty, loyalty_tab, merging, 
 from .backends import Backend
 from .carryover import OwnedTabSpec, is_ours, same_content
 from .dedupe import find_groups, households_apart, people_of
+from .dedupe.match import GUARD_LIFTED
 from .errors import TabNameTaken, UnknownMergeGroup
 from .model import Book, Cell, ColumnWrite, Issue, Tab, TabWrite, WritePlan
 from .normalize import as_stored, text_of
@@ -174,6 +175,8 @@ def stage_dedupe(ctx: Context) -> None:
     never = {frozenset(index[x] for x in pair) for pair in ctx.never
              if len(pair) == 2 and all(x in index for x in pair)}
     ctx.households = households_apart(ctx.people)
+    if not ctx.households:
+        ctx.notes.append(f"duplicates: {GUARD_LIFTED}")
     ctx.groups = find_groups(ctx.people, never, households=ctx.households)
     existing = _owned_tab(ctx.book, duplicates_tab.SPEC)
     ctx.owned_tabs.append(duplicates_tab.build(ctx.groups, ctx.people, ctx.contacts,

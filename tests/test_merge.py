@@ -399,3 +399,7 @@ def test_dedupe_says_when_the_book_lifts_the_household_guard(tmp_path):
     assert "Kylie Dixon (row 14), C00014 Madison Dixon (row 15)" in out
     data = json.loads(run_cli("dedupe", typed_twice, "--json").output)
     assert data["households_apart"] is False and len(data["groups"]) == 7
+    # and a sync says it among its notes
+    assert "note:       duplicates: in this book, most rows that share a surname" in \
+        sync(typed_twice)
+    assert "duplicates: in this book" not in sync(families)

@@ -382,6 +382,12 @@ def forget_uninformative(people: list[Person]) -> None:
             p.dob = ""
 
 
+# What the owner is told when a book lifts the household guard.
+GUARD_LIFTED = ("in this book, most rows that share a surname and a home under two given "
+                "names also share a date of birth: they are taken for one person whose "
+                "given name was mistyped, not for a family")
+
+
 def households_apart(people: list[Person]) -> bool:
     """Whether two given names under one roof are two people in this book (the household
     guard stays on) or usually one person typed twice.
