@@ -309,17 +309,15 @@ def score_parts(a: Person, b: Person,
         (levels.get("phone") == "same extension" and not
          {levels.get("first"), levels.get("last")} <= {"different", "different given names"})
     beyond = [k for k in _NOT_NAMES if levels.get(k) in _AGREE]
+    conflict = any(levels.get(k) == "different" for k in ("email", "phone", "dob"))
     if not beyond:
         # The name alone: two people can share one. With a date of birth, an email or a
         # phone that differs, they are two people; with nothing else known, a maybe.
-        conflict = any(levels.get(k) == "different" for k in ("email", "phone", "dob"))
         return min(total, LINK - 1.0 if conflict else SUGGEST - 1.0), levels
-    firm = [k for k in beyond if not _coarse(k, levels)]
-    if not firm:
+    if all(_coarse(k, levels) for k in beyond):
         # Besides the name, only a town, a house number on another street or a postcode
         # that looks like another: not enough without the town, nor when an email, a
         # phone or a date of birth differs.
-        conflict = any(levels.get(k) == "different" for k in ("email", "phone", "dob"))
         if conflict or "city" not in beyond:
             return min(total, SUGGEST - 1.0), levels
     if beyond == ["dob"] and levels.get("first") in ("different given names", "different"):
