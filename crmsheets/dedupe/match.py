@@ -383,7 +383,8 @@ def forget_uninformative(people: list[Person]) -> None:
 # What the owner is told when a book lifts the household guard.
 GUARD_LIFTED = ("in this book, most rows that share a surname and a home under two given "
                 "names also share a date of birth: they are taken for one person whose "
-                "given name was mistyped, not for a family")
+                "given name was mistyped, not for a family (where two of them are a family, "
+                "type not the same in their Decision cell on the Duplicates tab)")
 
 
 def households_apart(people: list[Person]) -> bool:
