@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
@@ -236,6 +237,12 @@ def as_stored(value: object, serial_dates: bool) -> str:
     if serial_dates and isinstance(value, dt.date):
         return text_of(to_serial(value))
     return text_of(value)
+
+
+def phones(values: Iterable[str], region: str) -> dict[str, PhoneResult]:
+    """phone() of each value, for a whole column at once (the slow part of reading a big
+    Contacts tab, so that it can run beside other work: background.py)."""
+    return {v: phone(v, region) for v in values}
 
 
 # ---- amounts -------------------------------------------------------------------------

@@ -86,8 +86,10 @@ def contact_name(values: dict) -> str:
 
 
 def read_contacts(mapped: Mapped, settings: Settings, ids: IdAllocator,
-                  issues: list[Issue]) -> tuple[list[Contact], dict[int, str]]:
-    """Contacts with their CRM IDs, and the IDs to write: {sheet row: new id}."""
+                  issues: list[Issue], phones: dict[str, normalize.PhoneResult] | None = None
+                  ) -> tuple[list[Contact], dict[int, str]]:
+    """Contacts with their CRM IDs, and the IDs to write: {sheet row: new id}.
+    phones: normalize.phones of the Phone column, when already worked out."""
     check = Checker(mapped, issues)
     seen = [(crm_id_of(mapped, rec), rec) for rec in mapped.records]
     for _, rec in seen:
@@ -111,7 +113,8 @@ def read_contacts(mapped: Mapped, settings: Settings, ids: IdAllocator,
                              if f in mapped.columns)
             check.add("required-missing", rec, fieldname, "", crm_id, what="contact")
         email = check_email(check, rec, "email", crm_id) if "email" in v else ""
-        phone = check_phone(check, rec, "phone", crm_id, settings.region) if "phone" in v else ""
+        phone = check_phone(check, rec, "phone", crm_id, settings.region, phones) \
+            if "phone" in v else ""
         has_email = text_of(v.get("email", "")).strip() != ""
         has_phone = text_of(v.get("phone", "")).strip() != ""
         if not has_email and not has_phone:

@@ -3,6 +3,13 @@
 Each stage is a pure function over a `Context`: it reads what earlier stages left and
 adds its own findings, owned columns and owned tabs. New stages (dedupe, a dashboard)
 plug into STAGES: dedupe right after reading, the dashboard after the tasks.
+
+Work may run beside the stages in a second process (background.py). stage_read starts
+one, where orders are read in this run: it checks the contacts' phone numbers while this
+process loads the Orders sheet, then matches duplicate contacts while this process reads
+and scores the orders. stage_dedupe leaves a finisher in `ctx.pending`, which takes the
+matching's result into the place it would have had, and `Context.settle` (run before the
+plan) calls it.
 """
 
 from __future__ import annotations
@@ -15,7 +22,7 @@ from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from . import duplicates_tab, forms, issues_tab, loyalty, loyalty_tab, merging, tasks
+from . import background, duplicates_tab, forms, issues_tab, loyalty, loyalty_tab, merging, tasks
 from .backends import Backend
 from .carryover import OwnedTabSpec, is_ours, same_content
 from .dedupe import find_groups, households_apart, people_of
@@ -23,6 +30,7 @@ from .dedupe.match import GUARD_LIFTED
 from .errors import TabNameTaken, UnknownMergeGroup
 from .model import Book, Cell, ColumnWrite, Issue, Tab, TabWrite, WritePlan
 from .normalize import as_stored, text_of
+from .normalize import phones as normalize_phones
 from .records import (
     Contact,
     ContactIndex,
@@ -93,6 +101,22 @@ class Context:
     form_seen: dict[str, Cell] = field(default_factory=dict)
     forms: forms.Ingested | None = None
     counts: dict[str, int] = field(default_factory=dict)  # rows read, kept past release
+    index: ContactIndex | None = None  # finds the contact an order points at
+    # The stages of this run (set by run()), and what stages left running (see the
+    # module's docstring).
+    stages: list[Callable[[Context], None]] = field(default_factory=list)
+    beside: background.Job = field(default_factory=background.Job)
+    pending: list[Callable[[], None]] = field(default_factory=list)
+
+    def settle(self) -> None:
+        """Collect the work stages left running, each into the place it belongs."""
+        while self.pending:
+            self.pending.pop(0)()
+        self.beside.close()
+
+    def cancel(self) -> None:
+        self.pending = []
+        self.beside.cancel()
 
     def release_reading(self) -> None:
         """Let go of what only the stages needed (the order and interaction rows, typed
@@ -146,12 +170,27 @@ def stage_read(ctx: Context) -> None:
         contacts = map_tab(contacts_tab, CONTACTS)  # with the new contacts
     ctx.mapped[CONTACTS.name] = contacts
     ctx.issues.extend(contacts.issues)
-    ctx.contacts, ctx.new_ids = read_contacts(contacts, s, ctx.ids, ctx.issues)
+    if stage_orders in ctx.stages:
+        # A second process (where it pays) checks the phone numbers while this one loads
+        # the Orders and Interactions sheets, then matches duplicates (stage_dedupe).
+        numbers = {text_of(rec.get("phone")) for rec in contacts.records} - {""} \
+            if "phone" in contacts.columns else set()
+        ctx.beside = background.start(_beside_read, ctx, contacts, numbers,
+                                      stage_dedupe in ctx.stages, size=len(contacts.records))
+        for kind in (ORDERS, INTERACTIONS):
+            find_tab(ctx.book, kind, s[kind.setting])
+    phones = ctx.beside.take(lambda: None)  # None: read_contacts checks them itself
+    ctx.contacts, ctx.new_ids = read_contacts(contacts, s, ctx.ids, ctx.issues, phones)
     if ctx.forms.seen:
         id_of = {c.row: c.crm_id for c in ctx.contacts}
         ctx.form_seen.update({k: id_of.get(row, "") for k, row in ctx.forms.seen.items()})
     ctx.owned_cells[(CONTACTS.name, CRM_ID)] = {c.row: c.crm_id for c in ctx.contacts}
-    index = ContactIndex(ctx.contacts, merging.aliases(ctx.archive))
+    ctx.index = ContactIndex(ctx.contacts, merging.aliases(ctx.archive))
+
+
+def stage_orders(ctx: Context) -> None:
+    """Typed orders and interactions with their issues, each linked to its contact."""
+    s = ctx.settings
     for kind, reader, target in ((ORDERS, read_orders, "orders"),
                                  (INTERACTIONS, read_interactions, "interactions")):
         tab = find_tab(ctx.book, kind, s[kind.setting])
@@ -163,26 +202,57 @@ def stage_read(ctx: Context) -> None:
         mapped = map_tab(tab, kind)
         ctx.mapped[kind.name] = mapped
         ctx.issues.extend(mapped.issues)
-        setattr(ctx, target, reader(mapped, s, index, ctx.as_of, ctx.issues))
+        setattr(ctx, target, reader(mapped, s, ctx.index, ctx.as_of, ctx.issues))
 
 
 def stage_dedupe(ctx: Context) -> None:
     """The Duplicates tab (groups, evidence, the owner's decisions), the Merged tab, and
-    the groups to merge without a decision when Settings allow it."""
+    the groups to merge without a decision when Settings allow it. Matching runs in a
+    second process while later stages read the orders, when run() says they follow."""
+    existing = _owned_tab(ctx.book, duplicates_tab.SPEC)  # an owner's tab of that name stops here
+    at_tab, at_note = len(ctx.owned_tabs), len(ctx.notes)  # where its output goes
+
+    def finish(found: tuple) -> None:
+        ctx.households, ctx.groups, tab, ctx.people = found
+        tabs = [tab]
+        if ctx.archive or ctx.book.tab(merging.MERGED_TAB) is not None:
+            tabs.append(_merged_tab(ctx.archive))
+        ctx.owned_tabs[at_tab:at_tab] = tabs
+        if not ctx.households:
+            ctx.notes.insert(at_note, f"duplicates: {GUARD_LIFTED}")
+        _auto_merges(ctx)
+
+    if ctx.beside.running:  # matching in the second process: take it before the plan
+        ctx.pending.append(lambda: finish(ctx.beside.take(
+            lambda: _duplicates(ctx, existing, False))))
+    else:
+        finish(_duplicates(ctx, existing, True))
+
+
+def _beside_read(ctx: Context, contacts: Mapped, numbers: set[str], dedupe: bool):
+    """What the second process does (background.py): the phone numbers, then (its own
+    copy of) the contacts as stage_read makes them, and the duplicates among them."""
+    phones = normalize_phones(numbers, ctx.settings.region)
+    yield phones
+    if dedupe:
+        ctx.contacts, ctx.new_ids = read_contacts(contacts, ctx.settings, ctx.ids, [], phones)
+        yield _duplicates(ctx, _owned_tab(ctx.book, duplicates_tab.SPEC), False)
+
+
+def _duplicates(ctx: Context, existing: Tab | None, keep_people: bool) -> tuple:
+    """(households apart, groups, the Duplicates tab, the people matched or [])."""
     contacts = ctx.mapped[CONTACTS.name]
-    ctx.people = people_of(contacts, ctx.contacts, ctx.settings.region)
+    people = people_of(contacts, ctx.contacts, ctx.settings.region)
     index = {c.crm_id: i for i, c in enumerate(ctx.contacts)}
     never = {frozenset(index[x] for x in pair) for pair in ctx.never
              if len(pair) == 2 and all(x in index for x in pair)}
-    ctx.households = households_apart(ctx.people)
-    if not ctx.households:
-        ctx.notes.append(f"duplicates: {GUARD_LIFTED}")
-    ctx.groups = find_groups(ctx.people, never, households=ctx.households)
-    existing = _owned_tab(ctx.book, duplicates_tab.SPEC)
-    ctx.owned_tabs.append(duplicates_tab.build(ctx.groups, ctx.people, ctx.contacts,
-                                               contacts.tab.name, existing))
-    if ctx.archive or ctx.book.tab(merging.MERGED_TAB) is not None:
-        ctx.owned_tabs.append(_merged_tab(ctx.archive))
+    households = households_apart(people)
+    groups = find_groups(people, never, households=households)
+    tab = duplicates_tab.build(groups, people, ctx.contacts, contacts.tab.name, existing)
+    return households, groups, tab, (people if keep_people else [])
+
+
+def _auto_merges(ctx: Context) -> None:
     above = ctx.settings["Auto-merge duplicates above"]
     if above and not ctx.auto_merge:
         for g in ctx.groups:
@@ -284,8 +354,8 @@ def _state_tab(next_id: int, never: set[frozenset[str]], next_merge: int,
 
 
 # The pipeline (see the module's docstring for where later stages go).
-STAGES: list[Callable[[Context], None]] = [stage_read, stage_dedupe, stage_loyalty, stage_issues,
-                                           stage_tasks, stage_state]
+STAGES: list[Callable[[Context], None]] = [stage_read, stage_dedupe, stage_orders, stage_loyalty,
+                                           stage_issues, stage_tasks, stage_state]
 
 
 def _owned_tab(book: Book, spec: OwnedTabSpec):
@@ -375,15 +445,21 @@ def run(book: Book, as_of: dt.date | None = None,
     When Settings allow merging without a decision and such groups turn up, the stages
     run once more on a fresh read with those merges."""
     stages = stages or STAGES
-    ctx = Context(book, as_of or dt.date.today())
-    for stage in stages:
-        stage(ctx)
+    ctx = _run(Context(book, as_of or dt.date.today()), stages)
     if ctx.auto_merge and reread is not None:
-        auto = ctx.auto_merge
-        ctx = Context(reread(), ctx.as_of, auto_merge=auto)
+        ctx = _run(Context(reread(), ctx.as_of, auto_merge=ctx.auto_merge), stages)
+    return Result(plan(ctx), ctx)
+
+
+def _run(ctx: Context, stages: list[Callable[[Context], None]]) -> Context:
+    ctx.stages = stages
+    try:
         for stage in stages:
             stage(ctx)
-    return Result(plan(ctx), ctx)
+        ctx.settle()
+    finally:
+        ctx.cancel()  # a stage stopped the sync: nothing left running
+    return ctx
 
 
 @contextmanager

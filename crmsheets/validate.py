@@ -85,11 +85,14 @@ def check_email(check: Checker, rec: Record, fieldname: str, key: str) -> str:
     return result.normal
 
 
-def check_phone(check: Checker, rec: Record, fieldname: str, key: str, region: str) -> str:
+def check_phone(check: Checker, rec: Record, fieldname: str, key: str, region: str,
+                known: dict[str, normalize.PhoneResult] | None = None) -> str:
+    """known: normalize.phones for this region, worked out beforehand (or in part)."""
     value = rec.values.get(fieldname, "")
     if value == "":
         return ""
-    result = normalize.phone(text_of(value), region)
+    text = text_of(value)
+    result = (known.get(text) if known else None) or normalize.phone(text, region)
     if not result.ok:
         fix = (f"Write it as {result.e164}." if result.e164
                else "Check the digits, and start it with + and the country code.")

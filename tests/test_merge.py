@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+import pytest
 from conftest import run_cli, values
 from openpyxl import Workbook, load_workbook
 
@@ -242,7 +243,11 @@ def test_unmerge_unknown_group_says_which_exist(tmp_path):
     assert "No merge group 'M7' in the Merged tab (groups there: none" in result.output
 
 
-def test_auto_merge_above_the_setting(tmp_path):
+@pytest.mark.parametrize("processes", ["1", "2"])
+def test_auto_merge_above_the_setting(tmp_path, monkeypatch, processes):
+    # "2": the matching runs in a second process (crmsheets/background.py, Linux), and
+    # the merges it finds make the sync start over on a fresh read all the same.
+    monkeypatch.setenv("CRMSHEETS_PROCESSES", processes)
     path = make_book(tmp_path / "b.xlsx", [ADA, BOB, ADA2, MARY],
                      settings=[["Auto-merge duplicates above", 99]])
     sync(path)  # gives every row its CRM ID; a merge is recorded by ID
