@@ -177,50 +177,68 @@ def _link_fields(mapped: Mapped, prefix: str) -> list[str]:
     return [f for f in ("crm_id", f"{prefix}_email", f"{prefix}_name") if f in mapped.columns]
 
 
+_ORDER_FIELDS = ("order_id", "order_date", "currency", "amount", "customer_email", "crm_id",
+                 "customer_name", "status", "product")
+
+
 def read_orders(mapped: Mapped, settings: Settings, index: ContactIndex, as_of: dt.date,
                 issues: list[Issue]) -> list[Order]:
-    """Orders up to `as_of` (later ones are ignored, as if not yet placed)."""
+    """Orders up to `as_of` (later ones are ignored, as if not yet placed).
+
+    Books have hundreds of thousands of orders: each row's cells are picked by position
+    once, and the common cases (a date cell, a number amount, an email seen before) take
+    a short path; anything else goes through the same checks as every other tab."""
     check = Checker(mapped, issues)
     orders = []
     kept: list[Record] = []
+    numbered: list[tuple[str, Record]] = []  # (order number, row) of the rows kept
+    at = [mapped.columns[f] - 1 if f in mapped.columns else -1 for f in _ORDER_FIELDS]
+    need = max(at) + 1
+    home = settings["Currency"]
+    emails: dict[str, str] = {}
+    amounts: dict[float, Decimal] = {}
+    date_type, number_types = dt.date, (int, float)
     for rec in mapped.records:
-        v = rec.values
-        order_id = text_of(v.get("order_id", "")).strip()
+        cells = rec.cells
+        if len(cells) < need:
+            cells = cells + [""] * (need - len(cells))
+        raw_id, raw_date, raw_currency, raw_amount, raw_email, raw_ref, raw_name, raw_status, \
+            raw_product = [cells[i] if i >= 0 else "" for i in at]
+        order_id = text_of(raw_id).strip()
         key = order_id or f"row {rec.row}"
-        date = check_date(check, rec, "order_date", key, settings, True)
+        date = raw_date if type(raw_date) is date_type else \
+            check_date(check, rec, "order_date", key, settings, True)
         if date is not None and date > as_of:
             continue
         kept.append(rec)
+        if order_id:
+            numbered.append((order_id, rec))
         amount = None
-        currency = text_of(v.get("currency", "")).strip().upper()
-        raw_amount = v.get("amount", "")
+        currency = text_of(raw_currency).strip().upper()
         if raw_amount == "":
             check.add("required-missing", rec, "amount", "", key, what="order")
+        elif type(raw_amount) in number_types and raw_amount and \
+                (not currency or not home or currency == home):
+            # A number cell in the book's own currency: nothing to check but the sign.
+            amount = amounts.get(raw_amount)
+            if amount is None:
+                amount = amounts[raw_amount] = Decimal(str(raw_amount))
+            if raw_amount < 0:
+                check.add("amount-negative", rec, "amount", raw_amount, key)
         else:
-            parsed = normalize.amount(raw_amount)
-            if not parsed.ok:
-                check.add("amount-invalid", rec, "amount", raw_amount, key, detail=parsed.problem)
-            else:
-                amount = parsed.value
-                if amount < 0:
-                    check.add("amount-negative", rec, "amount", raw_amount, key)
-                # The amount's own text ("12.00 USD") beats the Currency column.
-                expected = currency or settings["Currency"]
-                named = parsed.currency or currency
-                if named and settings["Currency"] and named != settings["Currency"]:
-                    check.add("amount-currency", rec, "amount", raw_amount, key,
-                              detail=named, other=settings["Currency"])
-                elif parsed.currency and expected and parsed.currency != expected:
-                    check.add("amount-currency", rec, "amount", raw_amount, key,
-                              detail=parsed.currency, other=expected)
-                currency = parsed.currency or currency
-        currency = currency or settings["Currency"]
-        email = normalize.email(text_of(v["customer_email"])).normal \
-            if text_of(v.get("customer_email", "")).strip() else ""
-        ref_id = text_of(v.get("crm_id", "")).strip()
-        name = text_of(v.get("customer_name", "")).strip()
+            amount, currency = _amount(check, rec, raw_amount, currency, home, key)
+        currency = currency or home
+        email = ""
+        if raw_email != "":
+            text = text_of(raw_email)
+            email = emails.get(text)
+            if email is None:
+                email = emails[text] = normalize.email(text).normal if text.strip() else ""
+        ref_id = text_of(raw_ref).strip()
+        name = text_of(raw_name).strip()
         contact = index.find(ref_id, email, name)
         if contact is None:
+            v = rec.values
             fieldname = next((f for f in _link_fields(mapped, "customer")
                               if text_of(v.get(f, "")).strip()), None)
             if fieldname is None:
@@ -229,17 +247,36 @@ def read_orders(mapped: Mapped, settings: Settings, index: ContactIndex, as_of: 
             else:
                 check.add("order-no-contact", rec, fieldname, v[fieldname], key, what="order")
         orders.append(Order(rec.row, order_id, date, contact.crm_id if contact else "", amount,
-                            currency, text_of(v.get("status", "")).strip().lower(),
-                            text_of(v.get("product", "")).strip()))
+                            currency, text_of(raw_status).strip().lower(),
+                            text_of(raw_product).strip()))
     if "order_id" in mapped.columns:
-        numbered = [(text_of(r.values["order_id"]).strip(), r) for r in kept]
-        for rec, value, first in repeated([(n, r) for n, r in numbered if n]):
+        for rec, value, first in repeated(numbered):
             check.add("order-number-repeated", rec, "order_id", value, f"{value}@{rec.row}",
                       other=first.row)
     keys = {o.row: (o.order_id or f"row {o.row}") for o in orders}
     mapped.records = kept
     cell_checks(mapped, lambda rec: keys.get(rec.row, f"row {rec.row}"), issues)
     return orders
+
+
+def _amount(check: Checker, rec: Record, raw: object, currency: str, home: str,
+            key: str) -> tuple[Decimal | None, str]:
+    """An order's amount and currency, with the issues its cell gives."""
+    parsed = normalize.amount(raw)
+    if not parsed.ok:
+        check.add("amount-invalid", rec, "amount", raw, key, detail=parsed.problem)
+        return None, currency
+    if parsed.value < 0:
+        check.add("amount-negative", rec, "amount", raw, key)
+    # The amount's own text ("12.00 USD") beats the Currency column.
+    expected = currency or home
+    named = parsed.currency or currency
+    if named and home and named != home:
+        check.add("amount-currency", rec, "amount", raw, key, detail=named, other=home)
+    elif parsed.currency and expected and parsed.currency != expected:
+        check.add("amount-currency", rec, "amount", raw, key, detail=parsed.currency,
+                  other=expected)
+    return parsed.value, parsed.currency or currency
 
 
 def read_interactions(mapped: Mapped, settings: Settings, index: ContactIndex,

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections import Counter
 from dataclasses import dataclass
 
 from . import normalize
@@ -146,12 +145,8 @@ def repeated(values: list[tuple[str, Record]]) -> list[tuple[Record, str, Record
     """(later record, value, first record) for each value seen before."""
     first: dict[str, Record] = {}
     out = []
-    counts = Counter(v for v, _ in values)
     for value, rec in values:
-        if counts[value] < 2:
-            continue
-        if value in first:
-            out.append((rec, value, first[value]))
-        else:
-            first[value] = rec
+        earlier = first.setdefault(value, rec)
+        if earlier is not rec:
+            out.append((rec, value, earlier))
     return out

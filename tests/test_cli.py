@@ -301,3 +301,44 @@ def test_not_an_xlsx(tmp_path):
     assert result.exit_code == EXIT_STOPPED
     assert result.output.startswith(f"crmsheets: Cannot read {path}: ")
     assert "Traceback" not in result.output
+
+
+def test_check_names_each_order_amount_problem_by_row(tmp_path):
+    """Every kind of amount an owner types in Orders, number cells and text, with and
+    without a Currency column: each problem on its own row, and none on the good rows."""
+    import datetime as dt
+
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Contacts"
+    ws.append(["Name", "Email"])
+    ws.append(["Ada Lovelace", "ada@example.com"])
+    orders = wb.create_sheet("Orders")
+    orders.append(["Order #", "Order date", "Customer email", "Amount", "Currency"])
+    day = dt.datetime(2026, 10, 1)
+    for row in (["A-1", day, "ada@example.com", 40.5, "GBP"],     # 2: fine
+                ["A-2", day, "ada@example.com", 12, ""],          # 3: fine (the book's)
+                ["A-3", day, "ada@example.com", -5.25, "gbp"],    # 4: negative
+                ["A-4", day, "ada@example.com", 30, "USD"],       # 5: another currency
+                ["A-5", day, "ada@example.com", "12.00 USD", ""],  # 6: named in the text
+                ["A-6", day, "ada@example.com", "£1,234.50", ""],  # 7: fine
+                ["A-7", day, "ada@example.com", "twelve", ""],    # 8: not an amount
+                ["A-8", day, "ada@example.com", None, "GBP"],     # 9: missing
+                ["A-1", day, "ADA@example.com", 0, "GBP"],        # 10: number repeated
+                ["A-9", dt.datetime(2027, 1, 1), "x@y.com", "??", ""],  # 11: after as-of
+                ["A-10", day, "nobody@example.com", 9.99, ""]):   # 12: no such contact
+        orders.append(row)
+    s = wb.create_sheet("Settings")
+    s.append(["Setting", "Value"])
+    s.append(["Currency", "GBP"])
+    path = tmp_path / "amounts.xlsx"
+    wb.save(path)
+    result = run_cli("check", path, "--as-of", AS_OF, "--json")
+    assert result.exit_code == EXIT_FOUND_PROBLEMS, result.output
+    found = sorted((i["row"], i["code"]) for i in json.loads(result.output)["issues"]
+                   if i["tab"] == "Orders")
+    assert found == [(4, "amount-negative"), (5, "amount-currency"), (6, "amount-currency"),
+                     (8, "amount-invalid"), (9, "required-missing"),
+                     (10, "order-number-repeated"), (12, "order-no-contact")]
