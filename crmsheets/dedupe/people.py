@@ -9,21 +9,26 @@ from ..records import Contact
 from ..schema import Mapped
 from . import match, normal
 
+_FIELDS = ("name", "first_name", "last_name", "email", "phone", "company", "address", "city",
+           "postcode", "country")
+
 
 def people_of(mapped: Mapped, contacts: list[Contact], region: str | None) -> list[match.Person]:
     """One Person per contact, in the same order."""
     by_row = {rec.row: rec for rec in mapped.records}
+    at = [mapped.columns[f] - 1 if f in mapped.columns else -1 for f in _FIELDS]
     out = []
     for i, c in enumerate(contacts):
-        v = by_row[c.row].values
-        get = _getter(v)
+        cells = by_row[c.row].cells
+        n = len(cells)
+        name, first, last, email, phone, company, address, city, postcode, country = [
+            text_of(cells[j]).strip() if 0 <= j < n else "" for j in at]
         dob = c.birthday.strftime("%Y%m%d") if isinstance(c.birthday, dt.date) else ""
         out.append(match.person(
-            i, name=get("name"), first=get("first_name"), last=get("last_name"),
-            email=get("email"), phone=get("phone"), company=get("company"),
-            address=get("address"), city=get("city"), postcode=get("postcode"),
-            country=get("country"), dob=dob, region=region, e164=c.phone))
-        if not out[-1].first and not out[-1].last and not get("name") and c.name:
+            i, name=name, first=first, last=last, email=email, phone=phone, company=company,
+            address=address, city=city, postcode=postcode, country=country, dob=dob,
+            region=region, e164=c.phone))
+        if not out[-1].first and not out[-1].last and not name and c.name:
             out[-1].first, out[-1].last = normal.split_name(c.name)  # a company-only row
     return out
 
@@ -41,10 +46,6 @@ def _same_email(ea: str, eb: str, key: str) -> str:
         how.append("+tags")
     said = ", ".join(how[:-1]) + " and " + how[-1] if len(how) > 1 else (how or ["spaces"])[0]
     return f"same email {key}, ignoring {said}"
-
-
-def _getter(values):
-    return lambda f: text_of(values.get(f, "")).strip()
 
 
 def _q(text: str) -> str:
