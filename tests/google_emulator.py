@@ -22,6 +22,7 @@ import datetime as dt
 import json
 import re
 import secrets
+import socket
 import threading
 import time
 import urllib.parse
@@ -219,6 +220,35 @@ def _now() -> str:
         "+00:00", "Z")
 
 
+class _Server(ThreadingHTTPServer):
+    """Closing it ends every connection and waits for their threads: a client that kept
+    a connection alive leaves no thread behind (crmsheets forks only a process with one
+    thread, and later tests check that it does)."""
+
+    daemon_threads = False
+    block_on_close = True
+
+    def __init__(self, *args) -> None:
+        super().__init__(*args)
+        self.connections: set[socket.socket] = set()
+
+    def process_request(self, request, client_address) -> None:
+        self.connections.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request) -> None:
+        self.connections.discard(request)
+        super().shutdown_request(request)
+
+    def server_close(self) -> None:
+        for conn in list(self.connections):
+            try:
+                conn.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+        super().server_close()
+
+
 class Emulator:
     """State plus an HTTP server on 127.0.0.1. Use as a context manager."""
 
@@ -339,8 +369,7 @@ class Emulator:
 
             do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _any
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
+        self._server = _Server(("127.0.0.1", 0), Handler)
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
         return self
 

@@ -5,6 +5,7 @@ a sync made with children writes the very same book as one made without."""
 from __future__ import annotations
 
 import os
+import threading
 import time
 
 import pytest
@@ -24,6 +25,8 @@ def default_setting(monkeypatch):
     """The automatic choice (work big enough, a machine that forks), whatever the
     environment the suite runs in says."""
     monkeypatch.delenv("CRMSHEETS_PROCESSES", raising=False)
+    others = [t.name for t in threading.enumerate() if t is not threading.current_thread()]
+    assert not others, f"threads left running by earlier tests (no fork then): {others}"
 
 
 def whose(x):

@@ -247,7 +247,10 @@ def test_unmerge_unknown_group_says_which_exist(tmp_path):
 def test_auto_merge_above_the_setting(tmp_path, monkeypatch, processes):
     # "2": the matching runs in a second process (crmsheets/background.py, Linux), and
     # the merges it finds make the sync start over on a fresh read all the same.
+    from crmsheets import background
+
     monkeypatch.setenv("CRMSHEETS_PROCESSES", processes)
+    started = background.started
     path = make_book(tmp_path / "b.xlsx", [ADA, BOB, ADA2, MARY],
                      settings=[["Auto-merge duplicates above", 99]])
     sync(path)  # gives every row its CRM ID; a merge is recorded by ID
@@ -255,6 +258,8 @@ def test_auto_merge_above_the_setting(tmp_path, monkeypatch, processes):
     assert "merged C00003 into C00001 (group M1" in out
     assert set(contact_rows(path)) == {"C00001", "C00002", "C00004"}
     assert "nothing changed" in sync(path)
+    if processes == "2" and background.can_fork():
+        assert background.started - started == 4  # a child for each run of the stages
 
 
 def test_dedupe_command_writes_nothing(tmp_path):
