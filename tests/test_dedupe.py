@@ -293,6 +293,36 @@ def test_the_same_extension_is_one_desk():
     assert match.score_parts(e, f)[1]["phone"] == "same"
 
 
+def test_fields_that_agree_beside_a_mangled_name_show_one_person():
+    """A surname typed beyond recognition, with the email, a close given name and the
+    region agreeing: listed, at the least confidence a listed pair has. Not when a field
+    that tells people apart differs, nor when both names differ outright."""
+    place = {"city": "Toronto", "state": "NW", "country": "BW", "region": "US"}
+    a = person(0, first="Michael", last="Johnston", email="finn360354@example.com",
+               company="AbbVie", **place)
+    b = person(1, first="RMIWCAEL", last="voh", email="finn360354@example.com",
+               company="jlbbVine", **{**place, "city": "Tyfronto"})
+    assert match.compare(a, b) == match.SUGGEST
+    assert "same email finn360354@example.com" in evidence(a, b)
+    c = person(2, first="RMIWCAEL", last="voh", email="finn360354@example.com",
+               company="jlbbVine", phone="+1 315 555 0168", **{**place, "city": "Tyfronto"})
+    d = person(3, first="Michael", last="Johnston", email="finn360354@example.com",
+               company="AbbVie", phone="+1 212 555 0199", **place)
+    assert match.compare(c, d) < match.SUGGEST  # two phones: two people sharing an inbox
+    e = person(4, first="Keisha", last="Brown", email="finn360354@example.com",
+               company="AbbVie", **place)
+    assert match.compare(a, e) < match.SUGGEST  # another person at the same desk
+    # A surname on one row and a given name on the other: no name to corroborate.
+    x = person(5, last="Hodby", dob="1936-08-17", address="20 Mckillop Circuit",
+               postcode="2290", city="Emerald", state="NSW")
+    y = person(6, first="Matthew", dob="1936-08-17", address="14 Hughes Crescent",
+               postcode="2298", city="Belmont", state="NSW")
+    assert match.compare(x, y, households=False) < match.SUGGEST
+    # Colleagues with a town, a region and a company in common stay two people.
+    office = {"company": "Acme Ltd", "city": "London", "state": "LND"}
+    assert grouped({"name": "Priya Shah", **office}, {"name": "Pryia Chadha", **office}) == []
+
+
 def test_no_chaining_through_a_shared_row():
     # A and C are each close to B (shared email with one, shared phone with the other),
     # but A and C are plainly two people: B may join one of them, never both.

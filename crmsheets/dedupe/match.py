@@ -35,6 +35,7 @@ from . import normal
 # A pair at or above SUGGEST is listed as a likely duplicate. Groups join only when every
 # pair across them scores at least LINK (complete linkage).
 SUGGEST = 6.0
+CORROBORATION = 2.0  # what fields agreeing beside a mangled name add (_corroborated)
 LINK = -8.0
 # Confidence is a logistic of the score, set from what the benchmark data show: about
 # half of the candidate pairs scoring 2-4 are one person, 80% at 4-6, 92-99% above 6.
@@ -303,6 +304,37 @@ def score_parts(a: Person, b: Person,
         if level:
             total += w
             levels[key] = level
+    if total < SUGGEST and _corroborated(levels) and not _other_desks(a, b):
+        total = min(total + CORROBORATION, SUGGEST)  # the guards below still apply
+    return _guarded(total, levels, households)
+
+
+def _corroborated(levels: dict[str, str]) -> bool:
+    """Two or more fields besides the name agree (the state or country counting as one),
+    at least one of them more than a town or a region, nothing that tells people apart
+    (email, phone, date of birth) differs, and a name part is there to compare that does
+    not differ outright. A name typed badly then still lets the rest show one person:
+    dupehell's contacts with mangled names ("RMIWCAEL voh" for Michael Johnston)."""
+    if any(levels.get(k) == "different" for k in ("email", "phone", "dob")):
+        return False
+    if {levels.get("first") or None, levels.get("last") or None} <= \
+            {"different", "different given names", None}:
+        return False
+    agree = {k for k in _NOT_NAMES if levels.get(k) in _AGREE}
+    solid = {k for k in agree if not _coarse(k, levels)}
+    region = levels.get("state") == "same" or levels.get("country") == "same"
+    return bool(solid) and len(agree) + region >= 2
+
+
+def _other_desks(a: Person, b: Person) -> bool:
+    """One switchboard, two extensions: colleagues, whatever else they share."""
+    return len(a.phones) == 2 and len(b.phones) == 2 and a.phones[0] == b.phones[0] and \
+        a.phones[1] != b.phones[1]
+
+
+def _guarded(total: float, levels: dict[str, str],
+             households: bool) -> tuple[float, dict[str, str]]:
+    """The score with the caps that keep namesakes, families and colleagues apart."""
     # An email or a birthday is one person's; so is a desk's extension, unless both
     # names differ outright (a desk handed to someone else).
     strong = any(levels.get(k) in _AGREE for k in ("email", "dob")) or \
