@@ -78,9 +78,18 @@ class Job:
             try:
                 os.close(read_end)
                 with os.fdopen(write_end, "wb") as out:
+                    # A value bigger than the pipe waits until the parent takes it; a
+                    # thread sends it, so that the work goes on meanwhile.
+                    sending: threading.Thread | None = None
                     for value in work(*args):
-                        _send(out, ("value", value))
-                    _send(out, ("end", _peak(), _private()))
+                        data = pickle.dumps(("value", value), pickle.HIGHEST_PROTOCOL)
+                        if sending is not None:
+                            sending.join()
+                        sending = threading.Thread(target=_send, args=(out, data))
+                        sending.start()
+                    if sending is not None:
+                        sending.join()
+                    _send(out, pickle.dumps(("end", _peak(), _private())))
                 code = 0
             finally:
                 os._exit(code)  # no atexit handlers, no flushing of the parent's buffers
@@ -133,7 +142,10 @@ class Job:
         self.pid = None
 
     def __del__(self) -> None:
-        self.cancel()
+        try:
+            self.cancel()
+        except Exception:  # noqa: BLE001 - at interpreter exit, os may be gone
+            pass
 
 
 def start(work: Callable[..., Iterator[Any]], *args: Any, size: int) -> Job:
@@ -145,8 +157,7 @@ def start(work: Callable[..., Iterator[Any]], *args: Any, size: int) -> Job:
     return job
 
 
-def _send(out, message: tuple) -> None:
-    data = pickle.dumps(message, pickle.HIGHEST_PROTOCOL)
+def _send(out, data: bytes) -> None:
     out.write(_HEAD.pack(len(data)))
     out.write(data)
     out.flush()

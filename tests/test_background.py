@@ -5,6 +5,7 @@ a sync made with children writes the very same book as one made without."""
 from __future__ import annotations
 
 import os
+import re
 import threading
 import time
 
@@ -47,6 +48,20 @@ def test_a_child_does_the_work_and_hands_back_each_value_in_turn():
     assert job.take(here("more")) == (os.getpid(), "more")  # nothing more: done here
     assert not job.running  # and the child was collected
     assert job.child_peak > 0 and job.child_private > 0
+
+
+def big_then_small():
+    yield b"x" * 5_000_000  # far more than a pipe holds: sent while the work goes on
+    yield "after"
+
+
+def test_values_bigger_than_a_pipe_arrive_whole_and_in_order():
+    job = background.start(big_then_small, size=background.MIN_WORK)
+    time.sleep(0.2)  # the child is well into its work before anything is taken
+    assert job.take(lambda: b"") == b"x" * 5_000_000
+    assert job.take(lambda: "here") == "after"
+    job.close()
+    assert not job.running and job.taken == 2
 
 
 def test_small_work_stays_in_this_process():
@@ -126,7 +141,9 @@ def test_a_sync_with_children_writes_the_same_book(tmp_path, monkeypatch):
         before, finished = background.started, len(background.children)
         result = run_cli("sync", path, "--as-of", "2026-11-22")
         assert result.exit_code == 0, result.output
-        outputs.append(result.output.replace(str(path.parent), "DIR"))
+        # the backup's name says when it was made: the runs may fall in two seconds
+        outputs.append(re.sub(r"\.\d{8}-\d{6}-", ".WHEN-",
+                              result.output.replace(str(path.parent), "DIR")))
         # "2": one child, which sent everything it had (phones, then duplicates).
         assert background.started - before == (1 if setting == "2" else 0)
         assert len(background.children) - finished == (1 if setting == "2" else 0)
