@@ -207,8 +207,8 @@ def stage_orders(ctx: Context) -> None:
 
 def stage_dedupe(ctx: Context) -> None:
     """The Duplicates tab (groups, evidence, the owner's decisions), the Merged tab, and
-    the groups to merge without a decision when Settings allow it. Matching runs in a
-    second process while later stages read the orders, when run() says they follow."""
+    the groups to merge without a decision when Settings allow it. Where stage_read
+    started a second process, the matching is done there, beside the orders."""
     existing = _owned_tab(ctx.book, duplicates_tab.SPEC)  # an owner's tab of that name stops here
     at_tab, at_note = len(ctx.owned_tabs), len(ctx.notes)  # where its output goes
 
