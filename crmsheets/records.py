@@ -192,18 +192,14 @@ def read_orders(mapped: Mapped, settings: Settings, index: ContactIndex, as_of: 
     orders = []
     kept: list[Record] = []
     numbered: list[tuple[str, Record]] = []  # (order number, row) of the rows kept
-    at = [mapped.columns[f] - 1 if f in mapped.columns else -1 for f in _ORDER_FIELDS]
-    need = max(at) + 1
+    pick = mapped.picker(_ORDER_FIELDS)
     home = settings["Currency"]
     emails: dict[str, str] = {}
     amounts: dict[float, Decimal] = {}
     date_type, number_types = dt.date, (int, float)
     for rec in mapped.records:
-        cells = rec.cells
-        if len(cells) < need:
-            cells = cells + [""] * (need - len(cells))
         raw_id, raw_date, raw_currency, raw_amount, raw_email, raw_ref, raw_name, raw_status, \
-            raw_product = [cells[i] if i >= 0 else "" for i in at]
+            raw_product = pick(rec.cells)
         order_id = text_of(raw_id).strip()
         key = order_id or f"row {rec.row}"
         date = raw_date if type(raw_date) is date_type else \

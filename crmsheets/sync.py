@@ -458,7 +458,7 @@ def _run(ctx: Context, stages: list[Callable[[Context], None]]) -> Context:
             stage(ctx)
         ctx.settle()
     finally:
-        ctx.cancel()  # a stage stopped the sync: nothing left running
+        ctx.cancel()  # if a stage stopped the run, no child is left working
     return ctx
 
 

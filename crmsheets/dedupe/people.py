@@ -16,13 +16,11 @@ _FIELDS = ("name", "first_name", "last_name", "email", "phone", "company", "addr
 def people_of(mapped: Mapped, contacts: list[Contact], region: str | None) -> list[match.Person]:
     """One Person per contact, in the same order."""
     by_row = {rec.row: rec for rec in mapped.records}
-    at = [mapped.columns[f] - 1 if f in mapped.columns else -1 for f in _FIELDS]
+    pick = mapped.picker(_FIELDS)
     out = []
     for i, c in enumerate(contacts):
-        cells = by_row[c.row].cells
-        n = len(cells)
         name, first, last, email, phone, company, address, city, postcode, country = [
-            text_of(cells[j]).strip() if 0 <= j < n else "" for j in at]
+            text_of(x).strip() for x in pick(by_row[c.row].cells)]
         dob = c.birthday.strftime("%Y%m%d") if isinstance(c.birthday, dt.date) else ""
         out.append(match.person(
             i, name=name, first=first, last=last, email=email, phone=phone, company=company,
