@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
+import re
+import xml.etree.ElementTree as ET
 import zipfile
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from crmsheets import model
 from crmsheets.backends import xlsxml, xlsxzip
+from crmsheets.normalize import to_serial
 
 SHEET = ('<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
          '<dimension ref="A1:B3"/><sheetData>'
@@ -80,3 +88,97 @@ def test_zip_rewrite_copies_untouched_entries_raw():
     assert (new_b.compress_type, new_b.CRC, new_b.compress_size) == (
         old_b.compress_type, old_b.CRC, old_b.compress_size)
     assert xlsxzip.rewrite(data, {}) == data
+
+
+# ---- the fast paths of set_columns, against what the sheet says after it -------------
+
+_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_values = st.one_of(st.just(""), st.integers(-10**6, 10**6),
+                    st.floats(-1e6, 1e6, allow_nan=False).map(lambda f: round(f, 3)),
+                    st.dates(dt.date(1950, 1, 1), dt.date(2030, 12, 31)),
+                    st.text(st.characters(blacklist_categories=("Cs",)), max_size=12),
+                    st.sampled_from(["=SUM(A1)", " pad", "a&b<c>", "line\nbreak", "_x0041_",
+                                    "carriage\rreturn"]))
+
+
+@given(st.lists(st.tuples(_values, st.sampled_from([None, "0", "7"]))))
+def test_column_cells_are_the_cells_cell_xml_makes(values):
+    cells = {row: value for row, (value, _) in enumerate(values, 2)}
+    made = list(xlsxml._plain_cells("AB", cells, "x:", 7))
+    assert made == [xlsxml.cell_xml(f"AB{row}", value, None, "x:", 7)
+                    for row, value in cells.items()]
+
+
+def _cells(xml: str) -> dict[str, tuple]:
+    """Every cell of a sheet: reference -> (style, type, what it holds), in sheet order."""
+    out = {}
+    for row in ET.fromstring(xml).iter(f"{_NS}row"):
+        for c in row.iter(f"{_NS}c"):
+            held = "".join(ET.tostring(child, encoding="unicode") for child in c)
+            out[c.get("r")] = (c.get("s"), c.get("t"), held)
+    return out
+
+
+def _shown(cell: tuple) -> str:
+    """The text or number a cell shows, read back from its XML as Excel would (with its
+    _xHHHH_ escapes for characters XML cannot hold)."""
+    node = ET.fromstring(f'<c xmlns="{_NS[1:-1]}">{cell[2]}</c>')
+    held = "".join(t.text or "" for t in node.iter(f"{_NS}t")) + \
+        "".join(v.text or "" for v in node.iter(f"{_NS}v"))
+    return re.sub("_x([0-9A-F]{4})_", lambda m: chr(int(m.group(1), 16)), held)
+
+
+def _expected(value) -> str:
+    if isinstance(value, dt.date):
+        return str(to_serial(value))
+    return repr(value) if isinstance(value, (int, float)) else value
+
+
+@st.composite
+def sheets_and_columns(draw):
+    """A sheet whose rows hold owner cells (some left of the owned columns D and E, some
+    right of them in G) and, as after an earlier sync, owned cells with or without a
+    style; and new values for the owned columns."""
+    rows, values = [], {4: {}, 5: {}}
+    for r in range(2, draw(st.integers(2, 12))):
+        cells = []
+        for col in (1, 2, 3, 4, 5, 7):
+            if not draw(st.booleans()):
+                continue
+            style = draw(st.sampled_from(["", ' s="3"']))
+            cells.append(f'<c r="{"ABCDEFG"[col - 1]}{r}"{style}><v>{col * 100 + r}</v></c>')
+        rows.append(f'<row r="{r}">{"".join(cells)}</row>' if cells else f'<row r="{r}"/>')
+        for col in (4, 5):
+            if draw(st.booleans()):
+                values[col][r] = draw(_values)
+    sheet = ('<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+             '<sheetData><row r="1"><c r="A1"><v>1</v></c></row>' + "".join(rows) +
+             '</sheetData></worksheet>')
+    return sheet, values
+
+
+@settings(deadline=None)
+@given(sheets_and_columns())
+def test_owned_cells_land_in_place_and_everything_else_stays(case):
+    sheet, values = case
+    before = _cells(sheet)
+    out = xlsxml.set_columns(sheet, [(4, values[4], None), (5, values[5], None)], 1, 9)
+    after = _cells(out)
+    for ref, cell in before.items():
+        if ref[0] not in "DE":
+            assert after[ref] == cell, ref  # the owner's cells, untouched
+    for col, letter in ((4, "D"), (5, "E")):
+        for row, value in values[col].items():
+            ref = f"{letter}{row}"
+            old_style = before.get(ref, (None,))[0]
+            if value == "" and old_style is None:
+                assert ref not in after
+                continue
+            assert after[ref][0] == (old_style or ("9" if isinstance(value, dt.date) else None))
+            if value != "":
+                assert _shown(after[ref]) == _expected(value)
+    for row in ET.fromstring(out).iter(f"{_NS}row"):  # cells stay in column order
+        cols = [model.col_index(c.get("r").rstrip("0123456789")) for c in row.iter(f"{_NS}c")]
+        assert cols == sorted(cols)
+    assert xlsxml.set_columns(out, [(4, values[4], None), (5, values[5], None)], 1, 9) == out
+
