@@ -182,3 +182,19 @@ def test_owned_cells_land_in_place_and_everything_else_stays(case):
         assert cols == sorted(cols)
     assert xlsxml.set_columns(out, [(4, values[4], None), (5, values[5], None)], 1, 9) == out
 
+
+def test_a_big_part_is_deflated_in_pieces_that_read_back_as_one():
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("xl/worksheets/sheet1.xml", "<a/>")
+        z.writestr("xl/styles.xml", "<s/>")
+    rows = "".join(f'<row r="{r}"><c r="A{r}"><v>{r * 7919 % 100003}</v></c></row>'
+                   for r in range(1, 300_000))
+    big = f"<worksheet><sheetData>{rows}</sheetData></worksheet>".encode()
+    assert len(big) > 2 * xlsxzip.CHUNK  # three pieces or more, each flushed to a byte
+    out = xlsxzip.rewrite(buf.getvalue(), {"xl/worksheets/sheet1.xml": big})
+    z = zipfile.ZipFile(io.BytesIO(out))
+    assert z.testzip() is None  # every part's CRC checked against what inflates
+    assert z.read("xl/worksheets/sheet1.xml") == big
+    assert z.read("xl/styles.xml") == b"<s/>"
+    assert xlsxzip.rewrite(buf.getvalue(), {"xl/worksheets/sheet1.xml": big}) == out

@@ -16,6 +16,7 @@ import io
 import os
 import threading
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from python_calamine import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
@@ -127,10 +128,16 @@ class ExcelBook:
         if self._data is None:
             raise RuntimeError("read() before apply()")
         self.check_unlocked()
-        changed = self._changed_parts(plan)
-        new_data = xlsxzip.rewrite(self._data, changed)
         tmp = self.path.with_name(f".~crmsheets-{self.path.name}.tmp")
+        # The backup is written by a thread while the parts are made, and the parts are
+        # deflated by threads as soon as each is made: both let go of the GIL. Leaving
+        # the block waits for the backup, written or failed, before anything else.
+        with ThreadPoolExecutor(1) as io_pool, xlsxzip.Packer() as packer:
+            backup_job = io_pool.submit(self._backup)
+            self._changed_parts(plan, packer)
+            new_data = xlsxzip.assemble(self._data, packer)
         try:
+            backup = backup_job.result()
             with open(tmp, "wb") as fh:
                 fh.write(new_data)
                 fh.flush()
@@ -139,7 +146,6 @@ class ExcelBook:
                 os.chmod(tmp, os.stat(self.path).st_mode & 0o7777)
             except OSError:
                 pass
-            backup = self._backup()
             if self._current() != self._data:
                 raise BookChanged(self.location)
             os.replace(tmp, self.path)
@@ -168,7 +174,9 @@ class ExcelBook:
             old.unlink()
         return target
 
-    def _changed_parts(self, plan: WritePlan) -> dict[str, bytes]:
+    def _changed_parts(self, plan: WritePlan, packer: xlsxzip.Packer) -> None:
+        """Each part the plan changes, added to `packer`; an owner's sheet as soon as its
+        owned columns are written, so that it is deflated while the rest is made."""
         texts: dict[str, str] = {}
         originals: dict[str, str] = {}
 
@@ -190,6 +198,8 @@ class ExcelBook:
                 texts[part] = xlsxml.set_columns(
                     text(part), [(cw.col, cw.cells, cw.header if cw.new else None)
                                  for cw in writes], writes[0].header_row, styles.date)
+                if texts[part] != originals[part]:
+                    packer.add(part, texts.pop(part).encode("utf-8"))
         if plan.tabs:
             wb, rels = self._wb_path, xlsxml.rels_part(self._wb_path)
             taken = set(self._parts)
@@ -205,8 +215,9 @@ class ExcelBook:
                 texts[part] = xlsxml.render_tab(tw, styles)
         # A list part that already had every entry it needed (styles on a second sync)
         # is not rewritten.
-        return {part: t.encode("utf-8") for part, t in texts.items()
-                if part not in originals or t != originals[part]}
+        for part, t in texts.items():
+            if part not in originals or t != originals[part]:
+                packer.add(part, t.encode("utf-8"))
 
     def _styles_part(self) -> str | None:
         rels = xlsxml.rels_targets(self._text(xlsxml.rels_part(self._wb_path)),

@@ -8,8 +8,10 @@ record, and only the parts crmsheets changes or adds are deflated anew.
 
 from __future__ import annotations
 
+import os
 import struct
 import zlib
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 from ..errors import BookUnreadable
@@ -21,6 +23,7 @@ _DESCRIPTOR = b"PK\x07\x08"
 # 1980-01-01 00:00, the date Excel itself stamps on every part.
 _DOS_TIME, _DOS_DATE = 0, (0 << 9) | (1 << 5) | 1
 BIG_PART = 4 << 20
+CHUNK = 4 << 20
 
 
 @dataclass
@@ -71,15 +74,58 @@ def _local_span(data: bytes, entry: Entry) -> tuple[int, int]:
     return start, end
 
 
-def _new_part(name: str, content: bytes, offset: int) -> tuple[bytes, bytes]:
+class Packer:
+    """Changed parts, each deflated as soon as it is added, on every core, while the
+    caller goes on making the next part (zlib lets go of the GIL).
+
+    Big sheets are deflated fast (level 1: ~3x quicker, ~10% larger) and in pieces of
+    CHUNK bytes, as pigz does: each piece but the last ends on a byte boundary (a sync
+    flush), so the pieces joined are one valid stream. The rest as usual, in one go."""
+
+    def __init__(self) -> None:
+        self._pool = ThreadPoolExecutor(min(4, os.cpu_count() or 1))
+        self._parts: dict[str, tuple[int, Future, list[Future]]] = {}
+
+    def __enter__(self) -> Packer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._pool.shutdown(cancel_futures=True)
+
+    def __contains__(self, name: str) -> bool:
+        return name in self._parts
+
+    def names(self) -> list[str]:
+        return list(self._parts)
+
+    def add(self, name: str, content: bytes) -> None:
+        crc = self._pool.submit(zlib.crc32, content)
+        if len(content) <= BIG_PART:
+            pieces = [self._pool.submit(_piece, content, 6, True)]
+        else:
+            view = memoryview(content)
+            pieces = [self._pool.submit(_piece, view[start:start + CHUNK], 1,
+                                        start + CHUNK >= len(content))
+                      for start in range(0, len(content), CHUNK)]
+        self._parts[name] = (len(content), crc, pieces)
+
+    def packed(self, name: str) -> tuple[bytes, int, int]:
+        """The part's deflated bytes, CRC and size."""
+        size, crc, pieces = self._parts[name]
+        return b"".join(f.result() for f in pieces), crc.result(), size
+
+
+def _piece(content: bytes | memoryview, level: int, last: bool) -> bytes:
+    comp = zlib.compressobj(level, zlib.DEFLATED, -15)
+    return comp.compress(content) + comp.flush(zlib.Z_FINISH if last else zlib.Z_SYNC_FLUSH)
+
+
+def _new_part(name: str, packer: Packer, offset: int) -> tuple[bytes, bytes]:
     """Local record and central record of a freshly deflated part."""
-    # Big sheets are deflated fast (level 1: ~3x quicker, ~10% larger); the rest as usual.
-    comp = zlib.compressobj(1 if len(content) > BIG_PART else 6, zlib.DEFLATED, -15)
-    packed = comp.compress(content) + comp.flush()
-    crc = zlib.crc32(content)
+    packed, crc, size = packer.packed(name)
     raw_name = name.encode("utf-8")
     flag = 0 if raw_name.isascii() else 0x800
-    fields = (20, flag, 8, _DOS_TIME, _DOS_DATE, crc, len(packed), len(content))
+    fields = (20, flag, 8, _DOS_TIME, _DOS_DATE, crc, len(packed), size)
     local = _LOCAL + struct.pack("<HHHHHIII", *fields) + struct.pack("<HH", len(raw_name), 0)
     central = (
         _CENTRAL
@@ -92,9 +138,17 @@ def _new_part(name: str, content: bytes, offset: int) -> tuple[bytes, bytes]:
 
 
 def rewrite(data: bytes, changed: dict[str, bytes]) -> bytes:
-    """The package `data` with the parts in `changed` replaced or added.
+    """The package `data` with the parts in `changed` replaced or added."""
+    with Packer() as packer:
+        for name, content in changed.items():
+            packer.add(name, content)
+        return assemble(data, packer)
 
-    Parts not named in `changed` keep their compressed bytes and headers exactly.
+
+def assemble(data: bytes, packer: Packer) -> bytes:
+    """The package `data` with the parts added to `packer` replaced or added.
+
+    Parts not in the packer keep their compressed bytes and headers exactly.
     Replaced parts stay where they were in the archive; new parts go at the end.
     """
     entries, comment = _entries(data)
@@ -104,17 +158,17 @@ def rewrite(data: bytes, changed: dict[str, bytes]) -> bytes:
     for entry in entries:
         seen.add(entry.name)
         offset = len(out)
-        if entry.name in changed:
-            local, central = _new_part(entry.name, changed[entry.name], offset)
+        if entry.name in packer:
+            local, central = _new_part(entry.name, packer, offset)
             out += local
             centrals.append(central)
             continue
         start, end = _local_span(data, entry)
         out += data[start:end]
         centrals.append(entry.central[:42] + struct.pack("<I", offset) + entry.central[46:])
-    for name, content in changed.items():
+    for name in packer.names():
         if name not in seen:
-            local, central = _new_part(name, content, len(out))
+            local, central = _new_part(name, packer, len(out))
             out += local
             centrals.append(central)
     cd_offset = len(out)
