@@ -22,8 +22,9 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import chain
 
 import jellyfish
 import numpy as np
@@ -523,12 +524,8 @@ NARROW_CAP = 4
 
 def candidate_pairs(people: list[Person]) -> list[tuple[int, int]]:
     """Pairs (i < j) of indexes into people that share a blocking key."""
-    blocks: dict[str, list[int]] = defaultdict(list)
-    for i, p in enumerate(people):
-        for k in set(blocking_keys(p)):
-            blocks[k].append(i)
     seen: set[tuple[int, int]] = set()
-    for key, ids in blocks.items():
+    for key, ids in _blocks(people):
         m = len(ids)
         if m < 2 or (m > NARROW_CAP and key[0] == NARROW):
             continue
@@ -544,6 +541,33 @@ def candidate_pairs(people: list[Person]) -> list[tuple[int, int]]:
                     a, b = order[x], order[y]
                     seen.add((a, b) if a < b else (b, a))
     return sorted(seen)
+
+
+def _blocks(people: list[Person]) -> Iterator[tuple[str, list[int]]]:
+    """(key, indexes in order) of each blocking key that two or more people share.
+
+    Nine in ten keys belong to one person only. Instead of a dict of lists over every
+    key (a second per 100k people), the keys are hashed and sorted as numbers, and
+    only runs of equal hashes are grouped, by the key itself (hashes can collide)."""
+    keys = [set(blocking_keys(p)) for p in people]
+    flat = list(chain.from_iterable(keys))
+    owner = np.repeat(np.arange(len(people), dtype=np.int64),
+                      np.fromiter(map(len, keys), dtype=np.int64, count=len(keys)))
+    hashes = np.fromiter(map(hash, flat), dtype=np.int64, count=len(flat))
+    order = np.argsort(hashes, kind="stable")  # stable: each run in people's order
+    ranked = hashes[order]
+    starts = np.flatnonzero(np.r_[True, ranked[1:] != ranked[:-1]])
+    ends = np.r_[starts[1:], len(ranked)]
+    shared = np.flatnonzero(ends - starts >= 2)
+    for start, end in zip(starts[shared].tolist(), ends[shared].tolist(), strict=True):
+        run = order[start:end].tolist()
+        if end - start == 2 and flat[run[0]] == flat[run[1]]:
+            yield flat[run[0]], owner[run].tolist()
+            continue
+        by_key: dict[str, list[int]] = {}
+        for x in run:
+            by_key.setdefault(flat[x], []).append(int(owner[x]))
+        yield from ((k, ids) for k, ids in by_key.items() if len(ids) >= 2)
 
 
 def worth_scoring(people: list[Person], pairs: list[tuple[int, int]],
