@@ -29,7 +29,7 @@ from .dedupe import find_groups, households_apart, people_of
 from .dedupe.match import GUARD_LIFTED
 from .errors import TabNameTaken, UnknownMergeGroup
 from .model import Book, Cell, ColumnWrite, Issue, Tab, TabWrite, WritePlan
-from .normalize import as_stored, text_of
+from .normalize import PhoneResult, as_stored, text_of
 from .normalize import phones as normalize_phones
 from .records import (
     Contact,
@@ -180,6 +180,7 @@ def stage_read(ctx: Context) -> None:
         for kind in (ORDERS, INTERACTIONS):
             find_tab(ctx.book, kind, s[kind.setting])
     phones = ctx.beside.take(lambda: None)  # None: read_contacts checks them itself
+    phones = phones and {text: PhoneResult(*result) for text, result in phones.items()}
     ctx.contacts, ctx.new_ids = read_contacts(contacts, s, ctx.ids, ctx.issues, phones)
     if ctx.forms.seen:
         id_of = {c.row: c.crm_id for c in ctx.contacts}
@@ -233,7 +234,9 @@ def _beside_read(ctx: Context, contacts: Mapped, numbers: set[str], dedupe: bool
     """What the second process does (background.py): the phone numbers, then (its own
     copy of) the contacts as stage_read makes them, and the duplicates among them."""
     phones = normalize_phones(numbers, ctx.settings.region)
-    yield phones
+    # As plain tuples: the other process loads them in a tenth of the time it takes over
+    # the dataclasses (100k phones: 0.03 s against 0.23 s).
+    yield {text: (r.ok, r.e164, r.problem) for text, r in phones.items()}
     if dedupe:
         ctx.contacts, ctx.new_ids = read_contacts(contacts, ctx.settings, ctx.ids, [], phones)
         yield _duplicates(ctx, _owned_tab(ctx.book, duplicates_tab.SPEC), False)
