@@ -91,7 +91,7 @@ def _phone_key(text: str) -> str:
 # Where people are reached: these change over time, so "most recent" applies to them.
 # Names take the most complete form (ties: the survivor's), other columns the survivor's
 # own value when it has one, unless the owner chose another rule.
-_DETAILS = ("email", "phone", "address", "city", "postcode", "country", "company")
+_DETAILS = ("email", "phone", "address", "city", "postcode", "country", "company", "title")
 _NAMES = ("name", "first_name", "last_name")
 
 

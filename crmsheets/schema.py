@@ -43,6 +43,8 @@ CONTACT_FIELDS = (
     _f("first_name", "First name", "Given name", "Forename", "First"),
     _f("last_name", "Last name", "Surname", "Family name", "Last"),
     _f("company", "Company", "Business", "Organisation", "Organization", "Company name"),
+    # Not plain "Title": in many books that is Mr, Mrs or Dr.
+    _f("title", "Job title", "Position", "Role", "Job", "Job role", "Occupation"),
     _f("email", "Email", "E-mail", "Email address", "E-mail address", "Mail", "Email 1",
        kind="email"),
     _f("phone", "Phone", "Telephone", "Tel", "Mobile", "Cell", "Phone number",

@@ -323,6 +323,25 @@ def test_fields_that_agree_beside_a_mangled_name_show_one_person():
     assert grouped({"name": "Priya Shah", **office}, {"name": "Pryia Chadha", **office}) == []
 
 
+def test_one_job_title_is_evidence_but_never_enough_alone():
+    """A name typed badly, a company and a town that look alike, one region: below the
+    line; the same job title on both rows lifts the pair onto the Duplicates tab, and
+    says so. Colleagues with one title at one company stay two people."""
+    place = {"state": "NM", "country": "AD", "region": "US"}
+    a = dict(first="xcecilia", last="Fernandqeiz", company="Plisade Group", city="Hmbturg",
+             **place)
+    b = dict(first="Cenilia", last="Fnrnandez", company="alisade Group", city="Hamurb", **place)
+    assert match.compare(person(0, **a), person(1, **b)) < match.SUGGEST
+    a, b = person(0, title="Delivery Manager", **a), person(1, title="delivery manager ", **b)
+    assert match.compare(a, b) >= match.SUGGEST
+    assert "same job title 'delivery manager'" in evidence(a, b)
+    shop = {"company": "Acme Ltd", "city": "London", "title": "Sales Assistant"}
+    assert grouped({"name": "Priya Shah", **shop}, {"name": "Tom Baker", **shop},
+                   {"name": "Ann Lee", "city": "Leeds"}, {"name": "Bo Chan", "city": "York"}) == []
+    assert grouped({"name": "Priya Shah", "title": "Owner"}, {"name": "Priya Shah", "title": "Owner"},
+                   {"name": "Ann Lee", "title": "Owner"}) == []  # a name and a title: a maybe
+
+
 def test_no_chaining_through_a_shared_row():
     # A and C are each close to B (shared email with one, shared phone with the other),
     # but A and C are plainly two people: B may join one of them, never both.

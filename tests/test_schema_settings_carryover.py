@@ -32,6 +32,14 @@ def test_aliases_any_order_title_row_and_owner_columns():
     assert "company" not in mapped.records[0] and mapped.records[0].get("company") == ""
 
 
+def test_a_job_title_column_is_known_and_a_salutation_title_is_the_owners():
+    tab = Tab("Contacts", [["Title", "Name", "Position"], ["Dr", "Ada Lovelace", "Analyst"]])
+    mapped = map_tab(tab, CONTACTS)
+    assert mapped.columns == {"name": 2, "title": 3}  # "Title" (Dr, Mrs) is left alone
+    assert map_tab(Tab("Contacts", [["Name", "Job title"]]), CONTACTS).columns == \
+        {"name": 1, "title": 2}
+
+
 def test_customer_email_and_email_land_in_their_own_fields():
     tab = Tab("Orders", [["Invoice", "Date", "Customer email", "Total", "Customer"]])
     assert map_tab(tab, ORDERS).columns == {"order_id": 1, "order_date": 2,

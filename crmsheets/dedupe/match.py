@@ -41,6 +41,7 @@ LINK = -8.0
 # Confidence is a logistic of the score, set from what the benchmark data show: about
 # half of the candidate pairs scoring 2-4 are one person, 80% at 4-6, 92-99% above 6.
 CONFIDENCE_MID = 2.5
+TITLE_SAME = 2.0  # one job title: as much as a company that looks like another
 BLOCK_CAP = 12  # a blocking key shared by more rows pairs each only with its neighbours
 WINDOW = 4
 MAX_GROUP = 12
@@ -72,6 +73,7 @@ class Person:
     country: str = ""
     dob: str = ""  # YYYYMMDD
     roots: frozenset = frozenset()
+    title: str = ""  # job title, folded
     shown: dict = field(default_factory=dict)  # field -> what the owner typed
 
     @property
@@ -82,7 +84,7 @@ class Person:
 def person(id: int, *, name: str = "", first: str = "", last: str = "", email: str = "",
            phone: str = "", company: str = "", address: str = "", number: str = "",
            address2: str = "", city: str = "", postcode: str = "", state: str = "",
-           country: str = "", dob: str = "", region: str | None = None,
+           country: str = "", dob: str = "", title: str = "", region: str | None = None,
            e164: str | None = None) -> Person:
     """A Person from what the owner typed (any field may be empty). e164: the phone
     already parsed (validation did it), to save parsing it again."""
@@ -105,10 +107,11 @@ def person(id: int, *, name: str = "", first: str = "", last: str = "", email: s
                normal.company_key(company),
                number, street, normal.street_key(address2), normal.fold(city),
                normal.postcode_key(postcode), normal.fold(state), normal.fold(country),
-               "".join(ch for ch in dob if ch.isdigit())[:8], normal.given_roots(f))
+               "".join(ch for ch in dob if ch.isdigit())[:8], normal.given_roots(f),
+               normal.fold(title))
     p.shown = {"name": name or " ".join(x for x in (first, last) if x), "email": email,
                "phone": phone, "company": company, "region": region,
-               "address": typed_address, "postcode": postcode, "city": city}
+               "address": typed_address, "postcode": postcode, "city": city, "title": title}
     return p
 
 
@@ -301,6 +304,9 @@ def score_parts(a: Person, b: Person,
         ("state", _text_weight(a.state, b.state, 0.5, 0.0, -1.0, 1.1)),
         ("country", _text_weight(a.country, b.country, 0.5, 0.0, -1.0, 1.1)),
         ("company", _text_weight(a.company, b.company, 3.0, 2.0, -1.0, 0.85)),
+        # Titles change with promotions and are typed every which way: agreeing counts
+        # a little, differing nothing.
+        ("title", _text_weight(a.title, b.title, TITLE_SAME, TITLE_SAME / 2, 0.0)),
     ):
         if level:
             total += w
@@ -376,15 +382,16 @@ def _guarded(total: float, levels: dict[str, str],
 
 
 def _coarse(key: str, levels: dict[str, str]) -> bool:
-    """Agreement that many people share: a town, a postcode that only looks like another,
-    a house number on another street."""
-    return key == "city" or (key == "postcode" and levels[key] == "close") or \
+    """Agreement that many people share: a town, a job title, a postcode that only looks
+    like another, a house number on another street."""
+    return key in ("city", "title") or (key == "postcode" and levels[key] == "close") or \
         (key == "number" and levels.get("street") in ("different", "other number"))
 
 
 # What, besides a name, can show that two rows are one person (_coarse: which of these
 # agreements many people share).
-_NOT_NAMES = ("email", "phone", "dob", "street", "number", "postcode", "city", "company")
+_NOT_NAMES = ("email", "phone", "dob", "street", "number", "postcode", "city", "company",
+              "title")
 _AGREE = ("same", "typo", "swapped", "close", "same local", "same extension")
 
 

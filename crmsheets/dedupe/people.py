@@ -10,7 +10,7 @@ from ..schema import Mapped
 from . import match, normal
 
 _FIELDS = ("name", "first_name", "last_name", "email", "phone", "company", "address", "city",
-           "postcode", "country")
+           "postcode", "country", "title")
 
 
 def people_of(mapped: Mapped, contacts: list[Contact], region: str | None) -> list[match.Person]:
@@ -19,13 +19,13 @@ def people_of(mapped: Mapped, contacts: list[Contact], region: str | None) -> li
     pick = mapped.picker(_FIELDS)
     out = []
     for i, c in enumerate(contacts):
-        name, first, last, email, phone, company, address, city, postcode, country = [
+        name, first, last, email, phone, company, address, city, postcode, country, title = [
             text_of(x).strip() for x in pick(by_row[c.row].cells)]
         dob = c.birthday.strftime("%Y%m%d") if isinstance(c.birthday, dt.date) else ""
         out.append(match.person(
             i, name=name, first=first, last=last, email=email, phone=phone, company=company,
             address=address, city=city, postcode=postcode, country=country, dob=dob,
-            region=region, e164=c.phone))
+            title=title, region=region, e164=c.phone))
         if not out[-1].first and not out[-1].last and not name and c.name:
             out[-1].first, out[-1].last = normal.split_name(c.name)  # a company-only row
     return out
@@ -101,6 +101,10 @@ def evidence(a: match.Person, b: match.Person) -> list[str]:
         out.append(f"same company {_q(sb['company'].strip())}")
     elif levels.get("company") == "close":
         out.append(f"similar company ({_q(sa['company'].strip())}, {_q(sb['company'].strip())})")
+    if levels.get("title") == "same":
+        out.append(f"same job title {_q(sb['title'].strip())}")
+    elif levels.get("title") == "close":
+        out.append(f"similar job title ({_q(sa['title'].strip())}, {_q(sb['title'].strip())})")
     differ = [k for k in ("email", "phone", "dob") if levels.get(k) == "different"]
     if differ:
         words = {"email": "emails", "phone": "phones", "dob": "dates of birth"}
