@@ -7,13 +7,12 @@ guard kept on whatever the book shows, to measure what lifting it changes)
 DATA: dataset1..dataset3 (Febrl deduplication), link (Febrl 4a/4b), medium | hell
 (dupehell CRM contacts, 10k), synthetic-N (a shop's contact list of N rows).
 Prints one JSON line: precision, recall, F1 (pairwise), blocking recall, pairs compared,
-seconds (matching only, data loading excluded), peak memory (max RSS of the process).
+seconds (matching only, data loading excluded), peak memory (the process's own high-water mark).
 """
 
 from __future__ import annotations
 
 import json
-import resource
 import sys
 import tempfile
 import time
@@ -22,6 +21,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import dedupe_data as dd  # noqa: E402
+from peak_memory import peak  # noqa: E402
 
 from crmsheets.dedupe import match  # noqa: E402
 
@@ -132,7 +132,7 @@ def main() -> None:
         out = run_crmsheets(data, households=True)
     else:
         out = run_recordlinkage(data)
-    out["peak"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    out["peak"] = peak()
     print(json.dumps(out))
 
 

@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 CACHE = ROOT / ".bench"
 
 MEASURE = r"""
-import datetime as dt, json, os, resource, sys, time
+import datetime as dt, json, os, sys, time
 kind, url, limit = sys.argv[1], sys.argv[2], int(sys.argv[3])
 AS_OF = dt.date(2026, 11, 22)
 from crmsheets.backends.gsheet import GoogleSheet, _cell, sheet_key
@@ -93,7 +93,9 @@ else:  # the naive gspread loop
            "calls": tally["calls"] + skipped,
            "sent": tally["sent"] + skipped * sent_per_row,
            "received": tally["received"]}
-out["peak"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+sys.path.insert(0, "scripts")
+from peak_memory import peak
+out["peak"] = peak()
 print(json.dumps(out))
 """
 
