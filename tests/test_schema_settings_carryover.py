@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from crmsheets.carryover import OwnedTabSpec, carry_over, is_ours, owner_input
@@ -86,3 +88,22 @@ def test_carry_over_by_key_whatever_the_order():
     rows = carry_over([["", "a", "k1"], ["", "b", "k2"], ["", "c", "k3"]], SPEC, previous)
     assert rows == [["done", "a", "k1"], ["", "b", "k2"], ["", "c", "k3"]]
     assert not is_ours(Tab("Things", [["Owner", "stuff"]]), SPEC)
+
+
+def test_an_owned_cell_is_rewritten_only_when_it_would_show_something_else():
+    """The plan's change test, which a resync runs on every owned cell: equal values are
+    left alone (426 read back as 426.0 included), TRUE is not 1, and on a tab that gives
+    dates back as serial numbers (Google Sheets) a date is compared by its serial."""
+    from crmsheets.sync import _differs
+
+    rows = [["a", 426.0, True, 45000.0, 158.57, dt.date(2023, 3, 15)]]
+    assert not _differs(rows, 1, 2, 426, False)
+    assert _differs(rows, 1, 2, 427, False)
+    assert _differs(rows, 1, 3, 1, False)  # the cell says TRUE
+    assert not _differs(rows, 1, 3, True, False)
+    assert not _differs(rows, 1, 4, dt.date(2023, 3, 15), True)
+    assert _differs(rows, 1, 4, dt.date(2023, 3, 16), True)
+    assert not _differs(rows, 1, 5, 158.57, False) and _differs(rows, 1, 5, 158.58, False)
+    assert not _differs(rows, 1, 6, dt.date(2023, 3, 15), False)
+    assert _differs(rows, 1, 9, "C00001", False) and not _differs(rows, 1, 9, "", False)
+    assert _differs(rows, 5, 1, "x", False) and not _differs(rows, 5, 1, "", False)
