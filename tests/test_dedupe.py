@@ -406,7 +406,9 @@ def test_the_prefilter_drops_no_pair_that_could_be_suggested():
             i, first=f, last=s, email=rnd.choice(["", f"{f}.{s}{rnd.randint(1, 40)}@x.com"]),
             phone=rnd.choice(["", f"0161 496 {rnd.randint(0, 60):04d}"]),
             address=rnd.choice(["", f"{rnd.randint(1, 9)} High Street"]),
-            postcode=rnd.choice(["M1 1AE", "LS1 4AP"]), region="GB"))
+            postcode=rnd.choice(["M1 1AE", "LS1 4AP"]), region="GB",
+            company=rnd.choice(["", "Acme", "Acme Ltd", "Bolt & Co"]),
+            title=rnd.choice(["", "", "Manager", "Owner", "Sales Assistant"])))
     for k, f in enumerate(firsts[:20]):  # one given name, two unlike surnames, one home
         for s, street in (("Exclel", "Aspinall Street"), ("Riding", "Aspinall Rtreet")):
             people.append(person(len(people), first=f, last=s, address=f"{k + 20} {street}",
