@@ -19,7 +19,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from .carryover import OwnedTabSpec
-from .dedupe.normal import email_key, phone_keys, street_key
+from .dedupe.normal import email_key, phone_keys, profile_key, street_key
 from .model import Cell, Tab, col_letter
 from .normalize import text_of, yes_no
 from .schema import CONTACT_FIELDS, CRM_ID, LOYALTY_COLUMNS, MERGED_TAB, Mapped, header_key
@@ -91,7 +91,8 @@ def _phone_key(text: str) -> str:
 # Where people are reached: these change over time, so "most recent" applies to them.
 # Names take the most complete form (ties: the survivor's), other columns the survivor's
 # own value when it has one, unless the owner chose another rule.
-_DETAILS = ("email", "phone", "address", "city", "postcode", "country", "company", "title")
+_DETAILS = ("email", "phone", "address", "city", "postcode", "state", "country", "company",
+            "title", "profile")
 _NAMES = ("name", "first_name", "last_name")
 
 
@@ -111,7 +112,8 @@ def merge(mapped: Mapped, groups: list[tuple[str, list[str]]], rule: str, when: 
     opt_in_col = mapped.columns.get("opt_in")
     since_col = mapped.columns.get("since")
     rule_of = {mapped.columns[f]: rule for f in _DETAILS if f in mapped.columns}
-    key_of = {mapped.columns[f]: k for f, k in (("email", email_key), ("phone", _phone_key))
+    key_of = {mapped.columns[f]: k for f, k in (("email", email_key), ("phone", _phone_key),
+                                                ("profile", profile_key))
               if f in mapped.columns}
     if rule != "oldest":
         rule_of.update({mapped.columns[f]: "most complete" for f in _NAMES

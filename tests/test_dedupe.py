@@ -3,6 +3,7 @@ family members and colleagues apart, and no chaining of unrelated people."""
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -41,6 +42,12 @@ def test_street_and_company_keys_are_idempotent(s):
     assert normal.company_key(once) == once
 
 
+@given(texts)
+def test_profile_key_is_idempotent(s):
+    once = normal.profile_key(s)
+    assert normal.profile_key(once) == once
+
+
 @given(st.text(alphabet="0123456789 +-()", max_size=20))
 def test_phone_keys_are_digits_of_the_number(s):
     for key in normal.phone_keys(s, "GB"):
@@ -57,6 +64,8 @@ def test_normal_forms_that_owners_rely_on():
     assert normal.company_key("The Acme Holdings Ltd.") == "acme holdings"
     assert normal.street_key("12 High St.") == "12 high street"
     assert "robert" in normal.given_roots("bob")
+    assert normal.profile_key("https://www.LinkedIn.com/in/Jane-Smith-4821/?trk=public") == \
+        normal.profile_key("uk.linkedin.com/in/jane-smith-4821") == "linkedin.com/in/jane-smith-4821"
 
 
 # ---- evidence --------------------------------------------------------------------
@@ -253,6 +262,12 @@ def test_a_row_mistyped_everywhere_is_found_within_a_narrow_region():
     assert match.candidate_pairs(people) == [(0, 1)]
     assert match.candidate_pairs([person(i, **{**r, "state": "", "country": ""})
                                   for i, r in enumerate(rows)]) == []
+    # Not one first letter left, but the same job title in the same narrow region.
+    rows = [{**rows[0], "title": "Release Manager"},
+            {**rows[1], "first": "ecfyrick", "title": "release manager"}]
+    assert match.candidate_pairs([person(i, **r) for i, r in enumerate(rows)]) == [(0, 1)]
+    assert match.candidate_pairs([person(i, **{**r, "title": ""})
+                                  for i, r in enumerate(rows)]) == []
 
 
 def test_region_keys_add_nothing_where_a_region_holds_many_rows():
@@ -340,6 +355,96 @@ def test_one_job_title_is_evidence_but_never_enough_alone():
                    {"name": "Ann Lee", "city": "Leeds"}, {"name": "Bo Chan", "city": "York"}) == []
     assert grouped({"name": "Priya Shah", "title": "Owner"}, {"name": "Priya Shah", "title": "Owner"},
                    {"name": "Ann Lee", "title": "Owner"}) == []  # a name and a title: a maybe
+
+
+def test_one_linkedin_profile_is_one_person():
+    """A profile's address is one person's, as an email is: it shows two rows with other
+    emails to be one, and lets a mistyped given name through the family guard."""
+    a = person(0, name="Jane Smith", email="jane@acme.com",
+               profile="https://www.linkedin.com/in/jane-smith-4821/", region="US")
+    b = person(1, name="J. Smyth", email="jsmith@gmail.com",
+               profile="linkedin.com/in/Jane-Smith-4821", region="US")
+    assert match.compare(a, b) >= match.SUGGEST
+    assert "same LinkedIn profile linkedin.com/in/Jane-Smith-4821" in evidence(a, b)
+    c = person(2, name="Mary Smith", email="jane@acme.com", region="US",
+               profile="https://www.linkedin.com/in/jane-smith-4821/")
+    assert match.compare(a, c) >= match.SUGGEST
+    # two namesakes, each with their own profile, are not one person
+    d = person(3, name="Jane Smith", profile="linkedin.com/in/jane-smith-77", region="US")
+    assert match.compare(a, d) < match.SUGGEST
+    assert grouped({"name": "Jane Smith", "profile": "linkedin.com/in/js-1"},
+                   {"name": "Jane Smith", "profile": "linkedin.com/in/js-2"}) == []
+
+
+def test_a_garbled_phone_is_no_evidence_that_two_rows_differ():
+    """Digits no phone number has (two fields run together) say nothing when they do not
+    match; two real numbers that differ still do."""
+    assert normal.phone_garbled("+1 183685501474548", "US")
+    assert not normal.phone_garbled("+1-836-555-0147 x4548", "US")
+    assert not normal.phone_garbled("020 7946 0018", "GB")
+    assert not normal.phone_garbled("07700 900123", None)  # no country to go by
+    base = {"company": "Red Cedar Partners", "city": "Stirling", "region": "US"}
+    a = person(0, first="Peggy", last="Chavez", phone="+1-836-555-0147 x4548", **base)
+    b = person(1, first="Peggy", last="Chave", phone="+1 183685501474548", **base)
+    c = person(2, first="Peggy", last="Chave", phone="+1 212 555 0199", **base)
+    assert match.score_parts(a, b)[1]["phone"] == "garbled"
+    assert match.score_parts(a, c)[1]["phone"] == "different"
+    assert match.compare(a, b) > match.compare(a, c)
+    assert not any("different phones" in e for e in evidence(a, b))
+    assert "but different phones" in evidence(a, c)
+
+
+def test_an_abbreviated_name_is_not_another_name():
+    """Wm for William, Wms for Williams, Ctt for Scott: the letters of one, in order, in
+    the other. No evidence either way, so that the rest of the row decides; two real
+    given names still differ."""
+    assert match._first_weight("wm", "william", frozenset(), frozenset())[1] == "unlike"
+    assert match._last_weight("wms", "williams")[1] == "unlike"
+    assert match._last_weight("ctt", "scott")[1] == "unlike"
+    assert match._last_weight("scott", "baker")[1] == "different"
+    assert match._first_weight("ann", "joanna", normal.given_roots("ann"),
+                               normal.given_roots("joanna"))[1] == "different given names"
+    work = {"company": "Hartley & Sons", "city": "Leeds", "email": "hartley@example.com"}
+    assert grouped({"first": "Wm", "last": "Hartley", **work},
+                   {"first": "William", "last": "Hartley", **work}) == [[0, 1]]
+
+
+def test_a_state_few_rows_share_says_more_than_the_shops_own():
+    """Two rows in a state where few customers live are likelier one person than two in
+    the state most of the book is in (the weight comes from the book, at most
+    REGION_MAX), and the Duplicates tab says why."""
+    book = [person(i, name=f"Filler {i}", email=f"f{i}@example.com",
+                   state=("CA", "NV", "OR")[i % 3], country="US", region="US")
+            for i in range(60)]
+    one = dict(first="Stephanie", last="Berry", email="sberry@elevation.example",
+               company="Elevation Capital", country="US", region="US")
+    other = {**one, "first": "Stepfanie", "last": "Barrie", "email": "stephb@mail.example"}
+    a, b = person(60, state="AK", **one), person(61, state="AK", **other)
+    c, d = person(62, state="CA", **one), person(63, state="CA", **other)
+    people = [*book, a, b, c, d]
+    match.forget_uninformative(people)
+    assert a.country == "" and a.state == "ak"  # every row's country: no evidence
+    assert a.region_weight == match.REGION_MAX > c.region_weight >= 0.5
+    assert match.compare(a, b) - match.compare(c, d) == \
+        pytest.approx(match.REGION_MAX - c.region_weight)
+    assert "same state 'AK', which few rows share" in evidence(a, b)
+    assert not any("few rows share" in e for e in evidence(c, d))
+    # the pair in the rare state is listed, the same pair in the common one is not
+    assert [g.members for g in find_groups([*book, a, b])] == [[60, 61]]
+    assert find_groups([*book, c, d]) == []
+
+
+def test_one_mailbox_and_one_desk_outweigh_two_given_names():
+    """A family shares an inbox and a landline, so two given names there are two people;
+    nobody shares both an inbox and a desk's own extension."""
+    desk = {"email": "derek.buckley366581@example.com", "company": "Continental Dynamics",
+            "region": "US"}
+    a = person(0, first="Christina", last="Jensen", phone="+1-491-555-0100 x2148", **desk)
+    b = person(1, first="Maria", last="Jensen", phone="+1 491 555 0100 ext 2148", **desk)
+    assert match.compare(a, b) >= match.SUGGEST
+    home = {"email": "jensens@example.com", "phone": "+1-491-555-0100", "region": "US"}
+    assert match.compare(person(2, first="Christina", last="Jensen", **home),
+                         person(3, first="Maria", last="Jensen", **home)) == match.VETO
 
 
 def test_no_chaining_through_a_shared_row():

@@ -413,3 +413,33 @@ def test_dedupe_says_when_the_book_lifts_the_household_guard(tmp_path):
     assert "note:       duplicates: in this book, most rows that share a surname" in \
         sync(typed_twice)
     assert "duplicates: in this book" not in sync(families)
+
+
+def test_a_linkedin_column_and_a_state_column_take_part_in_matching(tmp_path):
+    """An owner's LinkedIn and State columns are read: one profile shows two rows with
+    other emails to be one person, and a merge keeps the survivor's profile when the
+    other row typed the same one another way."""
+    path = tmp_path / "b.xlsx"
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Contacts"
+    ws.append(["Name", "Email", "County", "LinkedIn", "Customer since"])
+    ws.append(["Jane Smith", "jane@acme.example", "", "https://www.linkedin.com/in/jane-smith-4821/",
+               dt.datetime(2024, 1, 5)])
+    ws.append(["Tom Baker", "tom@example.com", "Kent", "", dt.datetime(2024, 2, 1)])
+    ws.append(["J. Smyth", "jsmith@mail.example", "Vermont", "linkedin.com/in/Jane-Smith-4821",
+               dt.datetime(2025, 3, 1)])
+    s = wb.create_sheet("Settings")
+    s.append(["Setting", "Value"])
+    s.append(["Default country", "US"])
+    wb.save(path)
+    sync(path)
+    rows = tab(path, "Duplicates")
+    assert [r["CRM ID"] for r in rows] == ["C00001", "C00003"]
+    assert "same LinkedIn profile linkedin.com/in/Jane-Smith-4821" in rows[1]["Evidence"]
+    decide(path, {"C00001": "merge"})
+    sync(path)
+    jane = contact_rows(path)["C00001"]
+    assert jane["LinkedIn"] == "https://www.linkedin.com/in/jane-smith-4821/"  # one profile
+    assert jane["County"] == "Vermont"  # the survivor had none
+    assert jane["Email"] == "jsmith@mail.example"  # the newest row's

@@ -20,6 +20,7 @@ date of birth, which family members do not.
 
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
@@ -46,6 +47,9 @@ BLOCK_CAP = 12  # a blocking key shared by more rows pairs each only with its ne
 WINDOW = 4
 MAX_GROUP = 12
 VETO = -100.0
+# Sharing a state and a country weighs by how few rows of the book share them (one in a
+# thousand says more than one in three), at most as much as the same company.
+REGION_MAX = 3.0
 # The guard that keeps family members and colleagues apart (see score_parts). None: each
 # book decides (households_apart); True or False forces it (the benchmark shows both).
 HOUSEHOLDS: bool | None = None
@@ -74,6 +78,11 @@ class Person:
     dob: str = ""  # YYYYMMDD
     roots: frozenset = frozenset()
     title: str = ""  # job title, folded
+    profile: str = ""  # a web profile's address (LinkedIn), normal.profile_key
+    phone_garbled: bool = False  # its digits cannot be a phone number (normal.phone_garbled)
+    # What sharing this state and country says (region_weights); 0: not weighed by the
+    # book, each of the two that agrees adds 0.5.
+    region_weight: float = 0.0
     shown: dict = field(default_factory=dict)  # field -> what the owner typed
 
     @property
@@ -84,8 +93,8 @@ class Person:
 def person(id: int, *, name: str = "", first: str = "", last: str = "", email: str = "",
            phone: str = "", company: str = "", address: str = "", number: str = "",
            address2: str = "", city: str = "", postcode: str = "", state: str = "",
-           country: str = "", dob: str = "", title: str = "", region: str | None = None,
-           e164: str | None = None) -> Person:
+           country: str = "", dob: str = "", title: str = "", profile: str = "",
+           region: str | None = None, e164: str | None = None) -> Person:
     """A Person from what the owner typed (any field may be empty). e164: the phone
     already parsed (validation did it), to save parsing it again."""
     typed_address = " ".join(x for x in (number.strip(), address.strip()) if x)
@@ -99,19 +108,21 @@ def person(id: int, *, name: str = "", first: str = "", last: str = "", email: s
         number, street = normal.fold(number), normal.street_key(address)
     if not phone:
         phones: tuple[str, ...] = ()
-    elif e164 is not None:
-        phones = normal.phone_keys_parsed(phone, e164)
     else:
-        phones = normal.phone_keys(phone, region)
+        if e164 is None:
+            e164 = normal.phone_e164(phone, region)
+        phones = normal.phone_keys_parsed(phone, e164)
     p = Person(id, f, lst, normal.email_key(email) if email else "", phones,
                normal.company_key(company),
                number, street, normal.street_key(address2), normal.fold(city),
                normal.postcode_key(postcode), normal.fold(state), normal.fold(country),
                "".join(ch for ch in dob if ch.isdigit())[:8], normal.given_roots(f),
-               normal.fold(title))
+               normal.fold(title), normal.profile_key(profile) if profile else "")
+    p.phone_garbled = bool(phones) and not e164 and normal.phone_garbled(phone, region)
     p.shown = {"name": name or " ".join(x for x in (first, last) if x), "email": email,
                "phone": phone, "company": company, "region": region,
-               "address": typed_address, "postcode": postcode, "city": city, "title": title}
+               "address": typed_address, "postcode": postcode, "city": city, "title": title,
+               "state": state, "country": country, "profile": profile}
     return p
 
 
@@ -147,8 +158,9 @@ def _first_weight(af: str, bf: str, aroots, broots) -> tuple[float, str]:
         return 1.0, "close"
     if a1.startswith(b1) or b1.startswith(a1):
         return 1.0, "shortened"
-    if sim >= 0.7:
-        return 0.0, "unlike"  # a heavy typo, or another name: no evidence either way
+    if sim >= 0.7 or _letters_within(a1, b1):
+        # a heavy typo, an abbreviation (Wm, Thos) or another name: no evidence either way
+        return 0.0, "unlike"
     return -3.0, "different"
 
 
@@ -166,9 +178,20 @@ def _last_weight(a: str, b: str) -> tuple[float, str]:
         return 5.0, "same"
     if a.startswith(b) or b.startswith(a):
         return 1.0, "shortened"
-    if sim >= 0.7:
+    if sim >= 0.7 or _letters_within(a, b):
         return 0.0, "unlike"
     return -4.0, "different"
+
+
+def _letters_within(a: str, b: str) -> bool:
+    """The shorter's letters (two or more) all in the longer, in order: how names are
+    abbreviated (Wm for William, Thos for Thomas, Jn for John) or lose letters in a
+    hurried copy (Sctt): not the same name, nor evidence of another."""
+    short, longer = (a, b) if len(a) <= len(b) else (b, a)
+    if len(short) < 2:
+        return False
+    rest = iter(longer)
+    return all(ch in rest for ch in short)
 
 
 def _names(a: Person, b: Person) -> tuple[float, list[tuple[str, str]]]:
@@ -223,7 +246,10 @@ def _from_name(local: str, p: Person) -> bool:
         (p.first[:3] in local or local.startswith(p.first[:1]))
 
 
-def _phone_weight(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[float, str]:
+def _phone_weight(a: tuple[str, ...], b: tuple[str, ...],
+                  garbled: bool = False) -> tuple[float, str]:
+    """garbled: one of the two cannot be a phone number, so that it differing says nothing
+    (it may still agree: the same garble typed twice)."""
     if not a or not b:
         return 0.0, ""
     if len(a) == 2 and a[-1] == b[-1] and not a[-1].endswith(a[0][-6:]):
@@ -235,6 +261,8 @@ def _phone_weight(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[float, str]:
             return 8.0, "same"
     if Levenshtein.distance(a[-1], b[-1], score_cutoff=1) <= 1 and len(a[-1]) >= 8:
         return 4.0, "typo"
+    if garbled:
+        return 0.0, "garbled"
     return -2.0, "different"
 
 
@@ -294,8 +322,10 @@ def score_parts(a: Person, b: Person,
     b_street, b_address2 = _lines(a, b)
     for key, (w, level) in (
         ("email", _email_weight(a, b)),
-        ("phone", _phone_weight(a.phones, b.phones)),
+        ("phone", _phone_weight(a.phones, b.phones, a.phone_garbled or b.phone_garbled)),
         ("dob", _dob_weight(a.dob, b.dob)),
+        # A LinkedIn profile is one person's, as an email is; people keep an old one too.
+        ("profile", _text_weight(a.profile, b.profile, 9.0, 0.0, -1.0, 1.1)),
         ("street", _street_weight(a, b_street, b.number)),
         ("number", _text_weight(a.number, b.number, 1.5, 0.0, -1.0, 1.1)),
         ("address2", _text_weight(a.address2, b_address2, 1.0, 0.5, 0.0)),
@@ -311,6 +341,9 @@ def score_parts(a: Person, b: Person,
         if level:
             total += w
             levels[key] = level
+    if (a.state or a.country) and (a.state, a.country) == (b.state, b.country):
+        # both the same: as much as few rows of this book share them (region_weights)
+        total += max(0.0, a.region_weight - 0.5 * ((a.state != "") + (a.country != "")))
     if total < SUGGEST and _corroborated(levels) and not _other_desks(a, b):
         total = min(total + CORROBORATION, SUGGEST)  # the guards below still apply
     return _guarded(total, levels, households)
@@ -344,7 +377,7 @@ def _guarded(total: float, levels: dict[str, str],
     """The score with the caps that keep namesakes, families and colleagues apart."""
     # An email or a birthday is one person's; so is a desk's extension, unless both
     # names differ outright (a desk handed to someone else).
-    strong = any(levels.get(k) in _AGREE for k in ("email", "dob")) or \
+    strong = any(levels.get(k) in _AGREE for k in ("email", "dob", "profile")) or \
         (levels.get("phone") == "same extension" and not
          {levels.get("first"), levels.get("last")} <= {"different", "different given names"})
     beyond = [k for k in _NOT_NAMES if levels.get(k) in _AGREE]
@@ -366,7 +399,7 @@ def _guarded(total: float, levels: dict[str, str],
     if not households:
         return total, levels
     if levels.get("first") == "different given names" and \
-            levels.get("dob") not in _AGREE:
+            levels.get("dob") not in _AGREE and not _one_desk(levels):
         # Two known given names that are not one another's nickname: family members or
         # colleagues sharing an address, a phone or an email, unless born the same day.
         return VETO, levels
@@ -381,6 +414,13 @@ def _guarded(total: float, levels: dict[str, str],
     return total, levels
 
 
+def _one_desk(levels: dict[str, str]) -> bool:
+    """One LinkedIn profile, or one mailbox and one desk's extension: what a family or
+    two colleagues do not share, whatever given names were typed."""
+    return levels.get("profile") == "same" or (
+        levels.get("phone") == "same extension" and levels.get("email") in ("same", "same local"))
+
+
 def _coarse(key: str, levels: dict[str, str]) -> bool:
     """Agreement that many people share: a town, a job title, a postcode that only looks
     like another, a house number on another street."""
@@ -390,8 +430,8 @@ def _coarse(key: str, levels: dict[str, str]) -> bool:
 
 # What, besides a name, can show that two rows are one person (_coarse: which of these
 # agreements many people share).
-_NOT_NAMES = ("email", "phone", "dob", "street", "number", "postcode", "city", "company",
-              "title")
+_NOT_NAMES = ("email", "phone", "dob", "profile", "street", "number", "postcode", "city",
+              "company", "title")
 _AGREE = ("same", "typo", "swapped", "close", "same local", "same extension")
 
 
@@ -407,7 +447,8 @@ def placeholder_dates(people: list[Person]) -> set[str]:
 def forget_uninformative(people: list[Person]) -> None:
     """Clear from these people's normal forms the values that tell no one apart: the
     placeholder dates of birth, and a state or a country that most rows share (a shop in
-    one country: agreeing on it says nothing, and keys built on it would be huge)."""
+    one country: agreeing on it says nothing, and keys built on it would be huge); then
+    weigh the states and countries left by how few rows share them (region_weights)."""
     dates = placeholder_dates(people)
     for place in ("state", "country"):
         counts = Counter(getattr(p, place) for p in people if getattr(p, place))
@@ -418,6 +459,22 @@ def forget_uninformative(people: list[Person]) -> None:
     for p in people if dates else ():
         if p.dob in dates:
             p.dob = ""
+    region_weights(people)
+
+
+def region_weights(people: list[Person]) -> None:
+    """Set what sharing a state and a country says for each person: log2 of the odds
+    that a row of the same person agrees on them (about 0.9) over the share of rows that
+    hold them (Fellegi-Sunter's u, from this book), at most REGION_MAX and at least the
+    0.5 each that they weigh unweighed. Two rows in a state few customers live in are
+    likelier one person than two in the state the shop is in."""
+    regions = Counter((p.state, p.country) for p in people if p.state or p.country)
+    placed = sum(regions.values())
+    for p in people:
+        held = regions.get((p.state, p.country))
+        if held:
+            floor = 0.5 * ((p.state != "") + (p.country != ""))
+            p.region_weight = min(REGION_MAX, max(floor, math.log2(0.9 * placed / held)))
 
 
 # What the owner is told when a book lifts the household guard.
@@ -482,6 +539,8 @@ def blocking_keys(p: Person) -> Iterable[str]:
                 yield "j" + local[-5:]
     for ph in p.phones:
         yield "p" + ph[-9:]
+    if p.profile:
+        yield "w" + p.profile
     first, last = p.first.split()[0] if p.first else "", p.last
     place = p.postcode[:2] or p.city[:2] or p.state
     if last:
@@ -522,6 +581,8 @@ def blocking_keys(p: Person) -> Iterable[str]:
                 yield region + tag + text[:3 if tag in "ce" else 2]
         if p.phones:
             yield region + "p" + p.phones[-1][-4:]
+        if p.title:
+            yield region + "j" + p.title
 
 
 # Blocking keys that start with NARROW only count while at most NARROW_CAP rows share one.

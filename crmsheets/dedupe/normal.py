@@ -50,19 +50,31 @@ def phone_keys(phone: str, region: str | None) -> tuple[str, ...]:
     """Digit strings that identify a number: its E.164 form without '+' when it parses
     (so '020 7946 0018' and '+44 20 7946 0018' agree), and every digit typed (so the
     same number typed twice the same odd way still agrees). Empty when under 6 digits."""
-    digits = _DIGITS.sub("", phone)
-    if len(digits) < 6:
-        return ()
-    keys = [digits]
+    return phone_keys_parsed(phone, phone_e164(phone, region))
+
+
+def phone_e164(phone: str, region: str | None) -> str:
+    """The number's country code and national number ("" when it cannot be one)."""
+    if len(_DIGITS.sub("", phone)) < 6:
+        return ""
     try:
         parsed = phonenumbers.parse(phone, region or None)
-        if phonenumbers.is_possible_number(parsed):
-            e164 = f"{parsed.country_code}{parsed.national_number}"
-            if e164 != digits:
-                keys.insert(0, e164)
     except phonenumbers.NumberParseException:
-        pass
-    return tuple(keys)
+        return ""
+    if not phonenumbers.is_possible_number(parsed):
+        return ""
+    return f"{parsed.country_code}{parsed.national_number}"
+
+
+def phone_garbled(phone: str, region: str | None) -> bool:
+    """Whether these digits cannot be a phone number: too many or too few for the
+    numbers of their country (two fields run together, digits pasted twice). Without a
+    country to go by, only a count of digits no number has."""
+    try:
+        parsed = phonenumbers.parse(phone, region or None)
+    except phonenumbers.NumberParseException:
+        return not 7 <= len(_DIGITS.sub("", phone)) <= 15
+    return not phonenumbers.is_possible_number(parsed)
 
 
 def phone_keys_parsed(phone: str, e164: str) -> tuple[str, ...]:
@@ -145,6 +157,21 @@ def known_given_names() -> frozenset[str]:
 
 
 # ---- companies and places ------------------------------------------------------------
+
+def profile_key(url: str) -> str:
+    """'https://www.LinkedIn.com/in/Jane-Smith/?trk=x' -> 'linkedin.com/in/jane-smith': a
+    profile's address without its scheme, 'www.', a country's sub-domain, a query or a
+    trailing slash, so that two ways of copying one profile agree."""
+    key = url.lower()
+    while True:  # until nothing more comes off: a key is its own key
+        s = re.sub(r"^\s*[a-z]+://", "", key)
+        s = re.sub(r"[\s/]+$", "", re.split(r"[?#]", s, maxsplit=1)[0]).lstrip()
+        host, slash, path = s.partition("/")
+        s = re.sub(r"^(www|m|[a-z]{2})\.(?=linkedin\.)", "", host) + slash + path
+        if s == key:
+            return key
+        key = s
+
 
 @lru_cache(maxsize=100_000)
 def company_key(company: str) -> str:

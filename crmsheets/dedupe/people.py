@@ -10,7 +10,7 @@ from ..schema import Mapped
 from . import match, normal
 
 _FIELDS = ("name", "first_name", "last_name", "email", "phone", "company", "address", "city",
-           "postcode", "country", "title")
+           "postcode", "state", "country", "title", "profile")
 
 
 def people_of(mapped: Mapped, contacts: list[Contact], region: str | None) -> list[match.Person]:
@@ -19,13 +19,13 @@ def people_of(mapped: Mapped, contacts: list[Contact], region: str | None) -> li
     pick = mapped.picker(_FIELDS)
     out = []
     for i, c in enumerate(contacts):
-        name, first, last, email, phone, company, address, city, postcode, country, title = [
-            text_of(x).strip() for x in pick(by_row[c.row].cells)]
+        (name, first, last, email, phone, company, address, city, postcode, state, country,
+         title, profile) = [text_of(x).strip() for x in pick(by_row[c.row].cells)]
         dob = c.birthday.strftime("%Y%m%d") if isinstance(c.birthday, dt.date) else ""
         out.append(match.person(
             i, name=name, first=first, last=last, email=email, phone=phone, company=company,
-            address=address, city=city, postcode=postcode, country=country, dob=dob,
-            title=title, region=region, e164=c.phone))
+            address=address, city=city, postcode=postcode, state=state, country=country,
+            dob=dob, title=title, profile=profile, region=region, e164=c.phone))
         if not out[-1].first and not out[-1].last and not name and c.name:
             out[-1].first, out[-1].last = normal.split_name(c.name)  # a company-only row
     return out
@@ -83,6 +83,8 @@ def evidence(a: match.Person, b: match.Person) -> list[str]:
                    f"{normal.phone_shown(sb['phone'], sb['region'])}")
     elif phone == "typo":
         out.append("phones differ by one digit")
+    if levels.get("profile") == "same":
+        out.append(f"same LinkedIn profile {sb['profile'].strip()}")
     dob = levels.get("dob")
     if dob == "same":
         out.append("same date of birth")
@@ -97,6 +99,11 @@ def evidence(a: match.Person, b: match.Person) -> list[str]:
         out.append(f"same postcode {sb['postcode'].strip().upper()}")
     if levels.get("city") == "same" and levels.get("postcode") != "same":
         out.append(f"same town {_q(sb['city'].strip())}")
+    if (a.state or a.country) and (a.state, a.country) == (b.state, b.country) and \
+            a.region_weight >= 2:
+        where = " and ".join(f"{k} {_q(sb[k].strip())}" for k in ("state", "country")
+                             if getattr(a, k))  # not one most rows share
+        out.append(f"same {where}, which few rows share")
     if levels.get("company") == "same":
         out.append(f"same company {_q(sb['company'].strip())}")
     elif levels.get("company") == "close":
