@@ -90,10 +90,11 @@ def run_recordlinkage(data: str) -> dict:
                         "phone": p.phones[0] if p.phones else "", "company": p.company,
                         "number": p.number, "street": p.street, "address2": p.address2,
                         "city": p.city, "postcode": p.postcode, "state": p.state,
+                        "country": p.country, "title": p.title, "profile": p.profile,
                         "dob": p.dob} for p in people])
     t0 = time.perf_counter()
     index = rl.Index()
-    for col in ("first", "last", "dob", "postcode", "email", "phone", "city"):
+    for col in ("first", "last", "dob", "postcode", "email", "phone", "city", "profile"):
         if (df[col] != "").any():
             index.add(rl.index.Block(col))
     if cross is None:
@@ -103,7 +104,9 @@ def run_recordlinkage(data: str) -> dict:
     cmp = rl.Compare()
     for col in ("first", "last", "street", "city", "company", "address2"):
         cmp.string(col, col, method="jarowinkler", threshold=0.85, label=col)
-    for col in ("email", "phone", "number", "postcode", "state", "dob"):
+    # the same fields crmsheets is given (country, job title and LinkedIn profile too)
+    for col in ("email", "phone", "number", "postcode", "state", "country", "title",
+                "profile", "dob"):
         cmp.exact(col, col, label=col)
     if cross is None:
         features = cmp.compute(candidates, df)

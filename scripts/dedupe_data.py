@@ -44,7 +44,7 @@ def dupehell(size: int, difficulty: str, seed: int, folder: Path):
             len(people), first=g["first_name"], last=g["last_name"], email=g["email"],
             phone=g["phone"], company=g["company_name"], city=g["city"],
             state=g["state_code"], country=g["country_code"], title=g["job_title"],
-            region="US"))
+            profile=g["linkedin_url"], region="US"))
         truth.append(r["master_id"])
     return people, truth
 
