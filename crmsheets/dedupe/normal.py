@@ -50,31 +50,32 @@ def phone_keys(phone: str, region: str | None) -> tuple[str, ...]:
     """Digit strings that identify a number: its E.164 form without '+' when it parses
     (so '020 7946 0018' and '+44 20 7946 0018' agree), and every digit typed (so the
     same number typed twice the same odd way still agrees). Empty when under 6 digits."""
-    return phone_keys_parsed(phone, phone_e164(phone, region))
+    return phone_keys_checked(phone, region)[0]
 
 
-def phone_e164(phone: str, region: str | None) -> str:
-    """The number's country code and national number ("" when it cannot be one)."""
-    if len(_DIGITS.sub("", phone)) < 6:
-        return ""
+def phone_keys_checked(phone: str, region: str | None) -> tuple[tuple[str, ...], bool]:
+    """(phone_keys, garbled): garbled when the digits cannot be a phone number, too
+    many or too few for the numbers of their country (two fields run together, digits
+    pasted twice); without a country to go by, when no number has that many digits."""
+    digits = _DIGITS.sub("", phone)
+    if len(digits) < 6:
+        return (), False
+    keys = [digits]
     try:
         parsed = phonenumbers.parse(phone, region or None)
     except phonenumbers.NumberParseException:
-        return ""
+        return tuple(keys), not 7 <= len(digits) <= 15
     if not phonenumbers.is_possible_number(parsed):
-        return ""
-    return f"{parsed.country_code}{parsed.national_number}"
+        return tuple(keys), True
+    e164 = f"{parsed.country_code}{parsed.national_number}"
+    if e164 != digits:
+        keys.insert(0, e164)
+    return tuple(keys), False
 
 
 def phone_garbled(phone: str, region: str | None) -> bool:
-    """Whether these digits cannot be a phone number: too many or too few for the
-    numbers of their country (two fields run together, digits pasted twice). Without a
-    country to go by, only a count of digits no number has."""
-    try:
-        parsed = phonenumbers.parse(phone, region or None)
-    except phonenumbers.NumberParseException:
-        return not 7 <= len(_DIGITS.sub("", phone)) <= 15
-    return not phonenumbers.is_possible_number(parsed)
+    """phone_keys_checked's garbled alone."""
+    return phone_keys_checked(phone, region)[1]
 
 
 def phone_keys_parsed(phone: str, e164: str) -> tuple[str, ...]:
