@@ -502,22 +502,34 @@ def test_the_prefilter_drops_no_pair_that_could_be_suggested():
     firsts = sorted(normal.known_given_names())[::40]
     syllables = ["ka", "lo", "mer", "sta", "vin", "ro", "de", "ban", "th", "ul"]
     lasts = ["".join(rnd.choice(syllables) for _ in range(3)).title() for _ in range(40)]
+    def letters_out(name: str) -> str:  # Wm for William
+        return "".join(ch for ch in name if rnd.random() < 0.5) or name[:1]
+
     people = []
     for i in range(3000):
         f, s = rnd.choice(firsts), rnd.choice(lasts)
         if rnd.random() < 0.2:
             f = f[: rnd.randint(1, len(f))]
+        elif rnd.random() < 0.1:
+            f = letters_out(f)
+        if rnd.random() < 0.1:
+            s = letters_out(s)
         people.append(person(
             i, first=f, last=s, email=rnd.choice(["", f"{f}.{s}{rnd.randint(1, 40)}@x.com"]),
-            phone=rnd.choice(["", f"0161 496 {rnd.randint(0, 60):04d}"]),
+            phone=rnd.choice(["", f"0161 496 {rnd.randint(0, 60):04d}", "0161 496 0000 0000"]),
             address=rnd.choice(["", f"{rnd.randint(1, 9)} High Street"]),
             postcode=rnd.choice(["M1 1AE", "LS1 4AP"]), region="GB",
             company=rnd.choice(["", "Acme", "Acme Ltd", "Bolt & Co"]),
-            title=rnd.choice(["", "", "Manager", "Owner", "Sales Assistant"])))
+            title=rnd.choice(["", "", "Manager", "Owner", "Sales Assistant"]),
+            profile=rnd.choice(["", "", f"linkedin.com/in/p{rnd.randint(1, 300)}"]),
+            # one rare state (its weight the most there is), two common ones
+            state=rnd.choice(["", "Kent", "Essex"]) if i % 50 else "Rutland", country="GB"))
     for k, f in enumerate(firsts[:20]):  # one given name, two unlike surnames, one home
         for s, street in (("Exclel", "Aspinall Street"), ("Riding", "Aspinall Rtreet")):
             people.append(person(len(people), first=f, last=s, address=f"{k + 20} {street}",
                                  postcode="M1 1AE", region="GB"))
+    match.forget_uninformative(people)  # as find_groups does: the states' weights
+    assert max(p.region_weight for p in people) == match.REGION_MAX
     pairs = match.candidate_pairs(people)
     assert len(pairs) >= 5000  # the prefilter only runs on this many
     for households in (True, False):  # with the household guard, and where it is lifted

@@ -30,7 +30,7 @@ from itertools import chain
 import jellyfish
 import numpy as np
 from rapidfuzz import process
-from rapidfuzz.distance import JaroWinkler, Levenshtein
+from rapidfuzz.distance import JaroWinkler, LCSseq, Levenshtein
 
 from . import normal
 
@@ -655,8 +655,9 @@ def worth_scoring(people: list[Person], pairs: list[tuple[int, int]],
                   households: bool = True) -> list[tuple[int, int]]:
     """The pairs that could reach SUGGEST, found with array-wide string distances (in C,
     on every core) so that the full scoring only sees those. A pair is left out only
-    when its names are unlike both ways round and no email, phone, date of birth or
-    home comes close: score_parts caps such a pair below SUGGEST anyway. Where the
+    when its names are unlike both ways round, one name part differs outright, and no
+    email, phone, date of birth, LinkedIn profile or home comes close: score_parts caps
+    such a pair below SUGGEST anyway (test_the_prefilter_drops_no_pair...). Where the
     household guard is lifted, a pair that shares a given name, a surname, a postcode
     or a street is kept too (one name replaced, the home kept)."""
     if len(pairs) < 5000:
@@ -680,6 +681,11 @@ def worth_scoring(people: list[Person], pairs: list[tuple[int, int]],
     keep |= (la != "") & (lb != "") & (sim(la, lb) >= 0.85)
     ga, gb = column([p.first for p in people])
     keep |= ((ga != "") & (ga == lb)) | ((la != "") & (la == gb))  # parts swapped
+    # Neither name part differs outright (each a heavy typo or letters cut out of the
+    # other, _letters_within): then the rest of the row may be enough.
+    ta, tb = column([p.first.split()[0] if p.first else "" for p in people])
+    first_ok = _not_different(ta, tb, sim) | (sim(ga, gb) >= 0.7)  # the whole given name
+    keep |= first_ok & _not_different(la, lb, sim)
     emails = [p.email for p in people]
     ea, eb = column(emails)
     has = (ea != "") & (eb != "")
@@ -691,6 +697,8 @@ def worth_scoring(people: list[Person], pairs: list[tuple[int, int]],
     keep |= (pa != "") & (pb != "") & (sim(pa, pb, Levenshtein.distance) <= 1)
     qa, qb = column([p.phones[0] if p.phones else "" for p in people])  # E.164 when it parsed
     keep |= (qa != "") & (qa == qb)
+    wa, wb = column([p.profile for p in people])
+    keep |= (wa != "") & (wa == wb)
     da, db = column([p.dob for p in people])
     keep |= (da != "") & (db != "") & (sim(da, db, Levenshtein.distance) <= 2)
     ha, hb = column([f"{p.number} {p.street}".strip() for p in people])
@@ -703,6 +711,17 @@ def worth_scoring(people: list[Person], pairs: list[tuple[int, int]],
         sa, sb = column([p.street for p in people])
         keep |= (sa != "") & (sb != "") & (sim(sa, sb) >= 0.9)
     return [pairs[k] for k in np.flatnonzero(keep)]
+
+
+def _not_different(a, b, sim) -> np.ndarray:
+    """Per pair of name parts: whether _first_weight or _last_weight can say anything but
+    'different' (either empty, a Jaro-Winkler of 0.7 or more, or the letters of the
+    shorter all in the longer, in order)."""
+    empty = (a == "") | (b == "")
+    short = np.minimum(np.fromiter(map(len, a), dtype=np.int64, count=len(a)),
+                       np.fromiter(map(len, b), dtype=np.int64, count=len(b)))
+    within = (short >= 2) & (sim(a, b, LCSseq.similarity) == short)
+    return empty | within | (sim(a, b) >= 0.7)
 
 
 # ---- groups --------------------------------------------------------------------------
