@@ -42,6 +42,7 @@ _HINTS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("email", ("email", "e-mail", "e mail")),
     ("phone", ("phone", "mobile", "telephone", "whatsapp")),
     ("birthday", ("birthday", "date of birth", "born")),
+    ("profile", ("linkedin",)),
     ("company", ("company", "business", "organisation", "organization", "employer")),
     ("first_name", ("first name", "given name", "forename")),
     ("last_name", ("last name", "surname", "family name")),
@@ -50,6 +51,7 @@ _HINTS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("city", ("city", "town")),
     ("country", ("country",)),
     ("address", ("address", "street")),
+    ("state", ("state", "county", "province")),  # after "name": "Please state your name"
 )
 _DATE_FIELDS = {f.name for f in CONTACT_FIELDS if f.kind == "date"}
 _NO_WORDS = re.compile(r"\b(no|not|don'?t|do not|never|unsubscribe|rather not)\b", re.I)

@@ -42,6 +42,10 @@ def test_questions_find_their_contacts_column():
     assert question_field("I agree to receive news and offers by email") == "opt_in"
     assert question_field("Would you like our newsletter?") == "opt_in"
     assert question_field("Date of birth") == "birthday"
+    assert question_field("Your LinkedIn profile (optional)") == "profile"
+    assert question_field("County") == "state"
+    assert question_field("Which state do you live in?") == "state"
+    assert question_field("Please state your name") == "name"
     assert question_field("Favourite tea") is None
     assert [consent(a) for a in ("Yes", "Yes, please", "No thanks", "I don't want emails",
                                  "I agree to receive news", "")] == \
