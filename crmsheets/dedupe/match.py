@@ -196,15 +196,8 @@ def _letters_within(a: str, b: str) -> bool:
     """The shorter's letters (two or more) all in the longer, in order: how names are
     abbreviated (Wm for William, Thos for Thomas, Jn for John) or lose letters in a
     hurried copy (Sctt): not the same name, nor evidence of another."""
-    short, longer = (a, b) if len(a) <= len(b) else (b, a)
-    if len(short) < 2:
-        return False
-    at = 0
-    for ch in short:
-        at = longer.find(ch, at) + 1
-        if not at:
-            return False
-    return True
+    n = min(len(a), len(b))
+    return n >= 2 and LCSseq.similarity(a, b, score_cutoff=n) == n
 
 
 def _names(a: Person, b: Person) -> tuple[float, list[tuple[str, str]]]:
@@ -337,8 +330,6 @@ def score_parts(a: Person, b: Person,
         ("email", _email_weight(a, b)),
         ("phone", _phone_weight(a.phones, b.phones, a.phone_garbled or b.phone_garbled)),
         ("dob", _dob_weight(a.dob, b.dob)),
-        # A LinkedIn profile is one person's, as an email is; people keep an old one too.
-        ("profile", _text_weight(a.profile, b.profile, 9.0, 0.0, -1.0, 1.1)),
         ("street", _street_weight(a, b_street, b.number)),
         ("number", _text_weight(a.number, b.number, 1.5, 0.0, -1.0, 1.1)),
         ("address2", _text_weight(a.address2, b_address2, 1.0, 0.5, 0.0)),
@@ -354,6 +345,10 @@ def score_parts(a: Person, b: Person,
         if level:
             total += w
             levels[key] = level
+    if a.profile and b.profile:
+        # A LinkedIn profile is one person's, as an email is; people keep an old one too.
+        w, levels["profile"] = (9.0, "same") if a.profile == b.profile else (-1.0, "different")
+        total += w
     if (a.state or a.country) and (a.state, a.country) == (b.state, b.country):
         # both the same: as much as few rows of this book share them (region_weights)
         total += max(0.0, a.region_weight - 0.5 * ((a.state != "") + (a.country != "")))
@@ -388,13 +383,14 @@ def _other_desks(a: Person, b: Person) -> bool:
 def _guarded(total: float, levels: dict[str, str],
              households: bool) -> tuple[float, dict[str, str]]:
     """The score with the caps that keep namesakes, families and colleagues apart."""
-    # An email or a birthday is one person's; so is a desk's extension, unless both
-    # names differ outright (a desk handed to someone else).
-    strong = any(levels.get(k) in _AGREE for k in ("email", "dob", "profile")) or \
-        (levels.get("phone") == "same extension" and not
+    # An email, a birthday or a profile is one person's; so is a desk's extension, unless
+    # both names differ outright (a desk handed to someone else).
+    get = levels.get
+    strong = get("email") in _AGREE or get("dob") in _AGREE or get("profile") == "same" or \
+        (get("phone") == "same extension" and not
          {levels.get("first"), levels.get("last")} <= {"different", "different given names"})
-    beyond = [k for k in _NOT_NAMES if levels.get(k) in _AGREE]
-    conflict = any(levels.get(k) == "different" for k in ("email", "phone", "dob"))
+    beyond = [k for k in _NOT_NAMES if get(k) in _AGREE]
+    conflict = "different" in (get("email"), get("phone"), get("dob"))
     if not beyond:
         # The name alone: two people can share one. With a date of birth, an email or a
         # phone that differs, they are two people; with nothing else known, a maybe.
@@ -681,11 +677,6 @@ def worth_scoring(people: list[Person], pairs: list[tuple[int, int]],
     keep |= (la != "") & (lb != "") & (sim(la, lb) >= 0.85)
     ga, gb = column([p.first for p in people])
     keep |= ((ga != "") & (ga == lb)) | ((la != "") & (la == gb))  # parts swapped
-    # Neither name part differs outright (each a heavy typo or letters cut out of the
-    # other, _letters_within): then the rest of the row may be enough.
-    ta, tb = column([p.first.split()[0] if p.first else "" for p in people])
-    first_ok = _not_different(ta, tb, sim) | (sim(ga, gb) >= 0.7)  # the whole given name
-    keep |= first_ok & _not_different(la, lb, sim)
     emails = [p.email for p in people]
     ea, eb = column(emails)
     has = (ea != "") & (eb != "")
@@ -710,6 +701,15 @@ def worth_scoring(people: list[Person], pairs: list[tuple[int, int]],
         keep |= (la != "") & (la == lb)
         sa, sb = column([p.street for p in people])
         keep |= (sa != "") & (sb != "") & (sim(sa, sb) >= 0.9)
+    # Of the rest, those where neither name part differs outright (a heavy typo, or the
+    # letters of one cut out of the other: _letters_within): the rest of the row may be
+    # enough. Checked last, on what is left only.
+    rest = np.flatnonzero(~keep)
+    if len(rest):
+        ta, tb = column([p.first.split()[0] if p.first else "" for p in people])
+        first_ok = _not_different(ta[rest], tb[rest], sim)
+        first_ok |= sim(ga[rest], gb[rest]) >= 0.7  # the whole given name, as _first_weight
+        keep[rest] = first_ok & _not_different(la[rest], lb[rest], sim)
     return [pairs[k] for k in np.flatnonzero(keep)]
 
 
