@@ -58,8 +58,9 @@ SETTINGS = (
             "A customer with no order for this long may need a nudge."),
     Setting("Done tasks kept (days)", 30, "int", "Finished follow-ups move to Done after this."),
     Setting("Merge prefers", "most recent", "choice:most recent,most complete,oldest",
-            "What a merge keeps. most recent: email, phone, company and address from the "
-            "newest row that has them, the fullest name, other columns the oldest row's. "
+            "What a merge keeps. most recent: email, phone, company, job title, LinkedIn "
+            "and address (street, town, postcode, state, country) from the newest row "
+            "that has them, the fullest name, other columns the oldest row's. "
             "most complete: the longest value of each column. oldest: the oldest row's "
             "values, its blanks filled from the others. An opt-out always stays."),
     Setting("Auto-merge duplicates above", "", "int",
