@@ -352,6 +352,7 @@ def score_parts(a: Person, b: Person,
     if (a.state or a.country) and (a.state, a.country) == (b.state, b.country):
         # both the same: as much as few rows of this book share them (region_weights)
         total += max(0.0, a.region_weight - 0.5 * ((a.state != "") + (a.country != "")))
+        levels["region"] = "same"
     if total < SUGGEST and _corroborated(levels) and not _other_desks(a, b):
         total = min(total + CORROBORATION, SUGGEST)  # the guards below still apply
     return _guarded(total, levels, households)
@@ -388,7 +389,7 @@ def _guarded(total: float, levels: dict[str, str],
     get = levels.get
     strong = get("email") in _AGREE or get("dob") in _AGREE or get("profile") == "same" or \
         (get("phone") == "same extension" and not
-         {levels.get("first"), levels.get("last")} <= {"different", "different given names"})
+         {get("first"), get("last")} <= {"different", "different given names"})
     beyond = [k for k in _NOT_NAMES if get(k) in _AGREE]
     conflict = "different" in (get("email"), get("phone"), get("dob"))
     if not beyond:

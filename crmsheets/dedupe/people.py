@@ -99,8 +99,7 @@ def evidence(a: match.Person, b: match.Person) -> list[str]:
         out.append(f"same postcode {sb['postcode'].strip().upper()}")
     if levels.get("city") == "same" and levels.get("postcode") != "same":
         out.append(f"same town {_q(sb['city'].strip())}")
-    if (a.state or a.country) and (a.state, a.country) == (b.state, b.country) and \
-            a.region_weight >= 2:
+    if levels.get("region") == "same" and a.region_weight >= 2:
         where = " and ".join(f"{k} {_q(sb.get(k, '').strip())}" for k in ("state", "country")
                              if getattr(a, k))  # not one most rows share
         out.append(f"same {where}, which few rows share")
